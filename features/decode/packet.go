@@ -1,0 +1,88 @@
+// Package decode turns frame bytes into a compact packet summary without
+// allocating. It uses the standard library only.
+//
+// One entry point, Decode, fills a caller-owned *Packet. A frame that cannot
+// be decoded is not an error: its Status says why (truncated IPv4 header,
+// unsupported link type, ...) and the caller counts it.
+package decode
+
+import "net/netip"
+
+// Encap is a bit set of the encapsulations seen on the way to the innermost
+// IP header.
+type Encap uint16
+
+const (
+	EncapVLAN   Encap = 1 << iota // 802.1Q / 802.1ad tag(s)
+	EncapMPLS                     // MPLS label stack
+	EncapPPPoE                    // PPPoE session
+	EncapGRE                      // GRE (incl. ERSPAN-less GRE carrying IP/Ethernet)
+	EncapVXLAN                    // VXLAN, UDP 4789
+	EncapGENEVE                   // GENEVE, UDP 6081
+	EncapGTPU                     // GTP-U, UDP 2152
+	EncapIPinIP                   // IPv4/IPv6 in IPv4/IPv6 (proto 4 / 41, incl. 6in4)
+	EncapTeredo                   // IPv6 in UDP 3544
+)
+
+// TCP flag bits as in the TCP header's flags byte, plus NS in bit 8.
+const (
+	TCPFin uint16 = 1 << iota
+	TCPSyn
+	TCPRst
+	TCPPsh
+	TCPAck
+	TCPUrg
+	TCPEce
+	TCPCwr
+	TCPNs
+)
+
+// Tunnel is the outer tuple of a tunnelled packet (the outermost IP header
+// and, for UDP-based tunnels, its ports). Zero when Encap has no tunnel bit.
+type Tunnel struct {
+	Src, Dst         netip.Addr
+	Proto            uint8
+	SrcPort, DstPort uint16
+}
+
+// Packet is the decoded summary of one frame. Decode resets every field, so a
+// Packet reused across frames never keeps stale values.
+type Packet struct {
+	Status Status // OK, or why decoding stopped
+
+	// Link layer.
+	EtherType uint16    // EtherType of the network layer (0x0800, 0x86dd, ...), 0 if none
+	VLANs     [3]uint16 // VLAN IDs, outermost first
+	NumVLANs  uint8     // how many tags were seen (may exceed len(VLANs); extra IDs dropped)
+	Encap     Encap
+	Tunnel    Tunnel
+
+	// Network layer (the innermost IP header).
+	IPVersion   uint8 // 4 or 6; 0 when no IP header was decoded
+	Src, Dst    netip.Addr
+	Proto       uint8  // IP protocol of the transport (after IPv6 extension headers)
+	TTL         uint8  // TTL or hop limit
+	IPTotalLen  uint32 // IPv4 total length; IPv6 payload length + 40
+	IPHeaderLen uint16 // IPv4 IHL*4; IPv6 40 + extension headers
+
+	// Fragmentation (IPv4 flags/offset, or the IPv6 fragment header).
+	Fragment      bool   // the packet is a fragment (offset > 0 or more-fragments set)
+	FragOffset    uint16 // in 8-byte units
+	MoreFragments bool
+	FragID        uint32
+
+	// Transport layer. Ports are 0 when absent (non-first fragments,
+	// port-less protocols).
+	HasTransport bool // the transport header was present and decoded
+	SrcPort      uint16
+	DstPort      uint16
+	ICMPType     uint8 // ICMP / ICMPv6
+	ICMPCode     uint8
+	ICMPID       uint16 // echo identifier, when the message has one
+	TCPFlags     uint16 // TCPFin | TCPSyn | ...
+	TCPWindow    uint16 // raw window (unscaled)
+	TCPSeq       uint32
+	TCPAck       uint32
+	L4HeaderLen  uint16 // TCP data offset*4, UDP 8, ICMP 8, SCTP 12
+	PayloadLen   uint32 // transport payload bytes, from the IP lengths (not the capture)
+}

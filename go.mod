@@ -1,0 +1,3 @@
+module github.com/flowmeter/flowmeter
+
+go 1.26
