@@ -30,10 +30,10 @@ const (
 type Format uint8
 
 const (
-	FormatUnknown Format = iota
-	FormatPcap           // classic pcap, microsecond timestamps
-	FormatPcapNano       // classic pcap, nanosecond timestamps
-	FormatPcapNG         // pcapng
+	FormatUnknown  Format = iota
+	FormatPcap            // classic pcap, microsecond timestamps
+	FormatPcapNano        // classic pcap, nanosecond timestamps
+	FormatPcapNG          // pcapng
 )
 
 // Compression is the transparent compression found on a capture.
@@ -69,3 +69,27 @@ var (
 	ErrTooLarge  = errors.New("reader: record length exceeds limit")
 	ErrCorrupt   = errors.New("reader: corrupt record")
 )
+
+// String returns "pcap", "pcap-nsec", "pcapng" or "unknown".
+func (f Format) String() string {
+	switch f {
+	case FormatPcap:
+		return "pcap"
+	case FormatPcapNano:
+		return "pcap-nsec"
+	case FormatPcapNG:
+		return "pcapng"
+	}
+	return "unknown"
+}
+
+// String returns "none", "gzip" or "zstd".
+func (c Compression) String() string {
+	switch c {
+	case CompressionGzip:
+		return "gzip"
+	case CompressionZstd:
+		return "zstd"
+	}
+	return "none"
+}

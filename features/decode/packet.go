@@ -22,7 +22,12 @@ const (
 	EncapGTPU                     // GTP-U, UDP 2152
 	EncapIPinIP                   // IPv4/IPv6 in IPv4/IPv6 (proto 4 / 41, incl. 6in4)
 	EncapTeredo                   // IPv6 in UDP 3544
+	EncapERSPAN                   // ERSPAN type I/II/III inside GRE (EncapGRE is set too)
+	EncapVNTag                    // Cisco VN-Tag (EtherType 0x8926)
 )
+
+// encapTunnels are the Encap bits that set Packet.Tunnel.
+const encapTunnels = EncapGRE | EncapVXLAN | EncapGENEVE | EncapGTPU | EncapIPinIP | EncapTeredo | EncapERSPAN
 
 // TCP flag bits as in the TCP header's flags byte, plus NS in bit 8.
 const (
@@ -49,6 +54,12 @@ type Tunnel struct {
 // Packet reused across frames never keeps stale values.
 type Packet struct {
 	Status Status // OK, or why decoding stopped
+
+	// InnerStatus is set when a tunnel was recognised but its inner packet
+	// could not be decoded (truncated, not IP, ...). The summary then
+	// describes the outer packet (Status OK, the tunnel's Encap bit clear)
+	// and InnerStatus says why the inner packet was given up.
+	InnerStatus Status
 
 	// Link layer.
 	EtherType uint16    // EtherType of the network layer (0x0800, 0x86dd, ...), 0 if none

@@ -1,0 +1,166 @@
+package features
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/flowmeter/flowmeter/features/decode"
+)
+
+// Schema names accepted by SchemaFor.
+const (
+	SchemaNative    = "native"
+	SchemaFlowmeter = "flowmeter"
+	SchemaCIC2017   = "cic2017"
+	SchemaCIC2018   = "cic2018"
+)
+
+// SchemaNames lists the schemas in the order docs present them.
+var SchemaNames = []string{SchemaNative, SchemaFlowmeter, SchemaCIC2017, SchemaCIC2018}
+
+// SchemaFor returns the named schema. earlyPackets sets how many early-flow
+// columns the native schema has.
+func SchemaFor(name string, earlyPackets int) (*Schema, error) {
+	switch name {
+	case SchemaNative, "":
+		return &Schema{Name: SchemaNative, Columns: nativeColumns(earlyPackets)}, nil
+	case SchemaFlowmeter:
+		return &Schema{Name: SchemaFlowmeter, Columns: flowmeterColumns()}, nil
+	case SchemaCIC2017:
+		return &Schema{Name: SchemaCIC2017, Columns: cicColumns(cic2017)}, nil
+	case SchemaCIC2018:
+		return &Schema{Name: SchemaCIC2018, Columns: cicColumns(cic2018)}, nil
+	}
+	return nil, fmt.Errorf("features: unknown schema %q (want %s)", name, strings.Join(SchemaNames, ", "))
+}
+
+func intCol(name, unit, formula, doc string, get func(*Flow) int64) Column {
+	return Column{Name: name, Kind: KindInt, Unit: unit, Formula: formula, Doc: doc, Int: get}
+}
+
+func floatCol(name, unit, formula, doc string, get func(*Flow) float64) Column {
+	return Column{Name: name, Kind: KindFloat, Unit: unit, Formula: formula, Doc: doc, Float: get}
+}
+
+func timeCol(name, formula, doc string, get func(*Flow) int64) Column {
+	return Column{Name: name, Kind: KindTime, Unit: "ns since epoch", Formula: formula, Doc: doc, Int: get}
+}
+
+func strCol(name, formula, doc string, get func([]byte, *Flow) []byte) Column {
+	return Column{Name: name, Kind: KindString, Formula: formula, Doc: doc, String: get}
+}
+
+func addrCol(name, formula, doc string, get func(*Flow) netip.Addr) Column {
+	return Column{Name: name, Kind: KindAddr, Formula: formula, Doc: doc, Addr: get}
+}
+
+// Derived statistics shared by several schemas.
+
+// Sizes merges both directions' IP-length statistics.
+func (f *Flow) Sizes() Stat {
+	s := f.Fwd.IPBytes
+	s.Merge(&f.Bwd.IPBytes)
+	return s
+}
+
+// Payloads merges both directions' payload statistics.
+func (f *Flow) Payloads() Stat {
+	s := f.Fwd.Payload
+	s.Merge(&f.Bwd.Payload)
+	return s
+}
+
+// perUS divides by the duration in microseconds; 0 for a zero duration.
+func (f *Flow) perUS(x int64) float64 {
+	d := f.Duration()
+	if d <= 0 {
+		return 0
+	}
+	return float64(x) / (float64(d) / 1e3)
+}
+
+// perS divides by the duration in seconds; 0 for a zero duration.
+func (f *Flow) perS(x int64) float64 {
+	d := f.Duration()
+	if d <= 0 {
+		return 0
+	}
+	return float64(x) / (float64(d) / 1e9)
+}
+
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// flag indices into Direction.Flags.
+const (
+	flagFIN = iota
+	flagSYN
+	flagRST
+	flagPSH
+	flagACK
+	flagURG
+	flagECE
+	flagCWR
+	flagNS
+)
+
+var flagNames = [...]string{"fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr", "ns"}
+
+// ProtoName is the IANA keyword Zeek and Suricata use for common protocols.
+func ProtoName(p uint8) string {
+	switch p {
+	case 1:
+		return "icmp"
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 58:
+		return "icmp6"
+	case 132:
+		return "sctp"
+	}
+	return "unknown"
+}
+
+// EncapNames lists the encapsulation names of e, as in docs.
+func appendEncap(dst []byte, e decode.Encap) []byte {
+	names := [...]string{"vlan", "mpls", "pppoe", "gre", "vxlan", "geneve", "gtpu", "ipip", "teredo"}
+	first := true
+	for i, n := range names {
+		if e&(1<<i) == 0 || i < 3 {
+			continue // link-layer encapsulations are not tunnels
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, n...)
+		first = false
+	}
+	return dst
+}
+
+type statGetter func(f *Flow) *Stat
+
+// statCols expands a Stat into mean/std/min/max columns. scale converts ns
+// or bytes into the column's unit (1 for none). std is the sample std.
+func statCols(prefix, suffix, unit, what string, scale float64, get func(f *Flow) Stat) []Column {
+	return []Column{
+		floatCol(prefix+"_mean"+suffix, unit, "sum/n", "mean "+what, func(f *Flow) float64 { s := get(f); return s.Mean() / scale }),
+		floatCol(prefix+"_std"+suffix, unit, "sqrt(sum((x-mean)^2)/(n-1))", "sample standard deviation of "+what+" (0 below two samples)", func(f *Flow) float64 { s := get(f); return s.Std() / scale }),
+		floatCol(prefix+"_min"+suffix, unit, "min", "minimum "+what+" (0 when none)", func(f *Flow) float64 { s := get(f); return float64(s.MinOr0()) / scale }),
+		floatCol(prefix+"_max"+suffix, unit, "max", "maximum "+what+" (0 when none)", func(f *Flow) float64 { s := get(f); return float64(s.MaxOr0()) / scale }),
+	}
+}
+
+func fwdStat(sel func(d *Direction) *Stat) func(*Flow) Stat {
+	return func(f *Flow) Stat { return *sel(&f.Fwd) }
+}
+func bwdStat(sel func(d *Direction) *Stat) func(*Flow) Stat {
+	return func(f *Flow) Stat { return *sel(&f.Bwd) }
+}

@@ -1,0 +1,140 @@
+package decode
+
+import "encoding/binary"
+
+// GRE header (RFC 2784 / RFC 2890 / RFC 1701 routing; version 1 is the
+// enhanced GRE of PPTP, RFC 2637, which adds an acknowledgment number):
+//
+//	 0                   1                   2                   3
+//	 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|C|R|K|S|s|Recur|A| Flags | Ver |         Protocol Type         |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|      Checksum (optional)      |       Offset (optional)       |  C or R
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|                         Key (optional)                        |  K
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|                 Sequence Number (optional)                    |  S
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|               Acknowledgment Number (optional)                |  A, v1
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|                    Routing (optional, R, v0)                  |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//
+// Each routing Source Route Entry is address family (2), offset (1),
+// length (1) and length bytes; the list ends with family 0 and length 0.
+const (
+	greFlags       = 0
+	greVersion     = 1
+	greProtocol    = 2
+	greMinimumSize = 4
+
+	greFlagC = 0x80 // in byte 0
+	greFlagR = 0x40
+	greFlagK = 0x20
+	greFlagS = 0x10
+	greFlagA = 0x80 // in byte 1 (version 1)
+)
+
+// ERSPAN type II header (8 bytes) and type III header (12 bytes, plus an
+// 8-byte platform-specific subheader when O is set):
+//
+//	Type II:
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|  Ver  |          VLAN         | COS | En|T|    Session ID     |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|      Reserved         |                 Index                 |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	Type III:
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|  Ver  |          VLAN         | COS |BSO|T|    Session ID     |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|                          Timestamp                            |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|             SGT               |P|    FT   |   Hw ID   |D|Gra|O|
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//
+// ERSPAN type I uses protocol 0x88be without a GRE sequence number and has
+// no ERSPAN header: Ethernet follows GRE directly.
+const (
+	erspan2Size      = 8
+	erspan3Size      = 12
+	erspan3Flags     = 11
+	erspan3FlagO     = 0x01
+	erspan3PlatfSize = 8
+)
+
+func decodeGRE(b []byte, p *Packet, depth int) Status {
+	if len(b) < greMinimumSize {
+		return tunnelTruncated(p)
+	}
+	f, v := b[greFlags], b[greVersion]
+	ver := v & 0x07
+	if ver > 1 {
+		return StatusOK // not a GRE we know; the outer packet stands
+	}
+	hdr := greMinimumSize
+	if f&(greFlagC|greFlagR) != 0 {
+		hdr += 4
+	}
+	if f&greFlagK != 0 {
+		hdr += 4
+	}
+	if f&greFlagS != 0 {
+		hdr += 4
+	}
+	if ver == 1 && v&greFlagA != 0 {
+		hdr += 4
+	}
+	if ver == 0 && f&greFlagR != 0 {
+		for {
+			if len(b) < hdr+4 {
+				return tunnelTruncated(p)
+			}
+			af := binary.BigEndian.Uint16(b[hdr:])
+			l := int(b[hdr+3])
+			hdr += 4 + l
+			if af == 0 && l == 0 {
+				break
+			}
+		}
+	}
+	if len(b) < hdr {
+		return tunnelTruncated(p)
+	}
+	proto := binary.BigEndian.Uint16(b[greProtocol:])
+	inner := b[hdr:]
+	if ver == 1 {
+		if proto != etherTypePPP || len(inner) == 0 {
+			return StatusOK // PPTP acknowledgment without payload
+		}
+		return decodeTunnel(inner, p, depth, EncapGRE, innerPPP, 0)
+	}
+	switch proto {
+	case etherTypeTEB:
+		return decodeTunnel(inner, p, depth, EncapGRE, innerEthernet, 0)
+	case etherTypeERSPAN:
+		if f&greFlagS != 0 { // type II
+			if len(inner) < erspan2Size {
+				return tunnelTruncated(p)
+			}
+			inner = inner[erspan2Size:]
+		}
+		return decodeTunnel(inner, p, depth, EncapGRE|EncapERSPAN, innerEthernet, 0)
+	case etherTypeERSPAN3:
+		if len(inner) < erspan3Size {
+			return tunnelTruncated(p)
+		}
+		n := erspan3Size
+		if inner[erspan3Flags]&erspan3FlagO != 0 {
+			n += erspan3PlatfSize
+		}
+		if len(inner) < n {
+			return tunnelTruncated(p)
+		}
+		return decodeTunnel(inner[n:], p, depth, EncapGRE|EncapERSPAN, innerEthernet, 0)
+	case etherTypePPP:
+		return decodeTunnel(inner, p, depth, EncapGRE, innerPPP, 0)
+	}
+	return decodeTunnel(inner, p, depth, EncapGRE, innerEtherType, proto)
+}

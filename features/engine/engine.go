@@ -1,0 +1,298 @@
+// Package engine runs the packet pipeline: read, decode, and put packets
+// into the flow table, on one goroutine or sharded over several. Flows are
+// handed to the caller as they end.
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/flowmeter/flowmeter/features"
+	"github.com/flowmeter/flowmeter/features/decode"
+	"github.com/flowmeter/flowmeter/reader"
+)
+
+// Config configures a run.
+type Config struct {
+	Flow    features.Options
+	Workers int // flow-table shards; <= 1 runs everything on the calling goroutine
+}
+
+// Stats summarises a run.
+type Stats struct {
+	Packets     int64               // packets read
+	Bytes       int64               // captured bytes read
+	Decoded     int64               // packets that reached a flow
+	NotIP       int64               // valid frames without IP (ARP, LLDP, ...)
+	Undecodable [256]int64          // by decode.Status (StatusOK unused)
+	Unsupported map[uint32]int64    // unsupported link types by number
+	Table       features.TableStats // summed over shards
+	First, Last int64               // first and last packet timestamps, ns
+	ReadError   error               // the error that ended reading early (truncation, ...), nil at clean EOF
+}
+
+// Progress is read by a progress display while Run works; fields are
+// updated atomically.
+type Progress struct {
+	Packets atomic.Int64
+	Bytes   atomic.Int64
+	Flows   atomic.Int64
+}
+
+// Run reads src to the end and calls emit for every flow as it ends (also
+// at the end of the capture). emit is never called concurrently; the *Flow is
+// valid only during the call. A read error ends the run gracefully: every
+// packet before it is counted and every flow flushed, and the error is
+// returned in Stats.ReadError.
+func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features.Flow), prog *Progress) (Stats, error) {
+	if prog == nil {
+		prog = &Progress{}
+	}
+	if cfg.Workers > 1 {
+		return runSharded(ctx, src, cfg, emit, prog)
+	}
+	st := Stats{Unsupported: map[uint32]int64{}}
+	t := features.NewTable(cfg.Flow, func(f *features.Flow) {
+		prog.Flows.Add(1)
+		emit(f)
+	})
+	var p decode.Packet
+	for n := 0; ; n++ {
+		if n&0xffff == 0 && ctx.Err() != nil {
+			break
+		}
+		pkt, err := src.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				st.ReadError = err
+			}
+			break
+		}
+		st.count(&pkt)
+		if n&0x3ff == 0 {
+			prog.Packets.Store(st.Packets)
+			prog.Bytes.Store(st.Bytes)
+		}
+		if !st.decode(&pkt, &p) {
+			continue
+		}
+		t.Add(&p, pkt.Timestamp, pkt.Length)
+	}
+	t.Flush()
+	prog.Packets.Store(st.Packets)
+	prog.Bytes.Store(st.Bytes)
+	st.Table = t.Stats
+	return st, ctx.Err()
+}
+
+func (st *Stats) count(pkt *reader.Packet) {
+	if st.Packets == 0 || pkt.Timestamp < st.First {
+		st.First = pkt.Timestamp
+	}
+	if pkt.Timestamp > st.Last {
+		st.Last = pkt.Timestamp
+	}
+	st.Packets++
+	st.Bytes += int64(pkt.CaptureLength)
+}
+
+// decode fills p and counts the outcome; it reports whether p has an IP
+// header for the flow table.
+func (st *Stats) decode(pkt *reader.Packet, p *decode.Packet) bool {
+	s := decode.Decode(pkt.Data, uint32(pkt.LinkType), p)
+	switch {
+	case s == decode.StatusOK && p.IPVersion != 0:
+		st.Decoded++
+		return true
+	case s == decode.StatusOK || s == decode.StatusNotIP:
+		st.NotIP++
+	case s == decode.StatusUnsupportedLink:
+		st.Undecodable[s]++
+		st.Unsupported[uint32(pkt.LinkType)]++
+	default:
+		st.Undecodable[s]++
+	}
+	return false
+}
+
+// Sharded run: this goroutine reads and decodes; packets go in batches to
+// the shard that owns their address pair (so that a flow and its IP
+// fragments always meet in one table); shards send finished flows to the
+// emitting goroutine.
+
+const batchSize = 256
+
+type item struct {
+	p    decode.Packet
+	ts   int64
+	wire uint32
+}
+
+type batch struct {
+	items []item
+	now   int64 // capture time to advance to after the items (ticks)
+}
+
+func shardOf(p *decode.Packet, n int) int {
+	a, b := p.Src.As16(), p.Dst.As16()
+	var h uint64
+	for i := range 16 {
+		h += uint64(a[i]^b[i]) * 0x9E3779B97F4A7C15 >> 7
+		h ^= uint64(a[i]) + uint64(b[i])
+		h *= 0x100000001b3
+	}
+	return int((h >> 17) % uint64(n))
+}
+
+func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*features.Flow), prog *Progress) (Stats, error) {
+	n := cfg.Workers
+	if cfg.Flow.MaxFlows > 0 {
+		cfg.Flow.MaxFlows = max(1, cfg.Flow.MaxFlows/n)
+	}
+	st := Stats{Unsupported: map[uint32]int64{}}
+	in := make([]chan *batch, n)
+	free := make(chan *batch, 4*n+4)
+	out := make(chan []features.Flow, 2*n)
+	freeFlows := make(chan []features.Flow, 4*n)
+	tables := make([]*features.Table, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		in[i] = make(chan *batch, 4)
+		wg.Go(func() {
+			buf := make([]features.Flow, 0, 64)
+			send := func() {
+				if len(buf) > 0 {
+					out <- buf
+					select {
+					case buf = <-freeFlows:
+						buf = buf[:0]
+					default:
+						buf = make([]features.Flow, 0, 64)
+					}
+				}
+			}
+			t := features.NewTable(cfg.Flow, func(f *features.Flow) {
+				buf = append(buf, *f)
+				if len(buf) == cap(buf) {
+					send()
+				}
+			})
+			tables[i] = t
+			for b := range in[i] {
+				for j := range b.items {
+					it := &b.items[j]
+					t.Add(&it.p, it.ts, it.wire)
+				}
+				if b.now != 0 {
+					t.Advance(b.now)
+				}
+				b.items = b.items[:0]
+				b.now = 0
+				send()
+				select {
+				case free <- b:
+				default:
+				}
+			}
+			t.Flush()
+			send()
+		})
+	}
+	emitted := make(chan struct{})
+	go func() {
+		defer close(emitted)
+		for fs := range out {
+			for i := range fs {
+				prog.Flows.Add(1)
+				emit(&fs[i])
+			}
+			select {
+			case freeFlows <- fs:
+			default:
+			}
+		}
+	}()
+
+	pending := make([]*batch, n)
+	get := func() *batch {
+		select {
+		case b := <-free:
+			return b
+		default:
+			return &batch{items: make([]item, 0, batchSize)}
+		}
+	}
+	for i := range pending {
+		pending[i] = get()
+	}
+	var lastTick int64
+	var scratch item
+	const tick = int64(1e9)
+	for k := 0; ; k++ {
+		if k&0xffff == 0 && ctx.Err() != nil {
+			break
+		}
+		pkt, err := src.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				st.ReadError = err
+			}
+			break
+		}
+		st.count(&pkt)
+		if k&0x3ff == 0 {
+			prog.Packets.Store(st.Packets)
+			prog.Bytes.Store(st.Bytes)
+		}
+		if st.decode(&pkt, &scratch.p) {
+			i := shardOf(&scratch.p, n)
+			b := pending[i]
+			scratch.ts, scratch.wire = pkt.Timestamp, pkt.Length
+			b.items = append(b.items, scratch)
+			if len(b.items) == batchSize {
+				in[i] <- b
+				pending[i] = get()
+			}
+		}
+		if pkt.Timestamp-lastTick >= tick {
+			// Let idle shards expire their flows as capture time passes.
+			lastTick = pkt.Timestamp
+			for i := range pending {
+				pending[i].now = pkt.Timestamp
+				in[i] <- pending[i]
+				pending[i] = get()
+			}
+		}
+	}
+	for i := range pending {
+		if len(pending[i].items) > 0 {
+			in[i] <- pending[i]
+		}
+		close(in[i])
+	}
+	wg.Wait()
+	close(out)
+	<-emitted
+	prog.Packets.Store(st.Packets)
+	prog.Bytes.Store(st.Bytes)
+	for _, t := range tables {
+		addTableStats(&st.Table, &t.Stats)
+	}
+	return st, ctx.Err()
+}
+
+func addTableStats(d, s *features.TableStats) {
+	d.Packets += s.Packets
+	d.NotFlow += s.NotFlow
+	d.Flows += s.Flows
+	d.Evicted += s.Evicted
+	for i := range d.Reasons {
+		d.Reasons[i] += s.Reasons[i]
+	}
+	d.PeakFlows += s.PeakFlows // an upper bound: shards peak at different times
+	d.Fragments += s.Fragments
+	d.FragOrphans += s.FragOrphans
+}

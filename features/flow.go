@@ -1,0 +1,127 @@
+package features
+
+import (
+	"net/netip"
+
+	"github.com/flowmeter/flowmeter/features/communityid"
+
+	"github.com/flowmeter/flowmeter/features/decode"
+)
+
+// EndReason says why a flow record was closed.
+type EndReason uint8
+
+const (
+	EndActive     EndReason = iota // still open (only in partial snapshots)
+	EndIdle                        // no packet for the idle timeout
+	EndActiveTime                  // reached the active timeout; the connection may go on in a new record
+	EndFIN                         // TCP FIN from both sides, plus the linger
+	EndRST                         // TCP RST, plus the linger
+	EndEvicted                     // pushed out by --max-flows
+	EndCapture                     // end of the capture
+)
+
+var endReasonNames = [...]string{"active", "idle", "active_timeout", "fin", "rst", "evicted", "end_of_capture"}
+
+func (r EndReason) String() string {
+	if int(r) < len(endReasonNames) {
+		return endReasonNames[r]
+	}
+	return "unknown"
+}
+
+// MaxEarlyPackets bounds Options.EarlyPackets.
+const MaxEarlyPackets = 32
+
+// Direction holds the per-direction accumulators of a flow.
+type Direction struct {
+	IPBytes     Stat      // IP total length per packet (N is the packet count)
+	Payload     Stat      // transport payload length per packet
+	IAT         Stat      // ns between consecutive packets of this direction
+	Window      Stat      // TCP raw window per TCP packet
+	FrameBytes  int64     // captured-on-the-wire frame length sum
+	HeaderBytes int64     // transport header bytes (TCP incl. options, UDP 8, ...)
+	MinHeader   int64     // smallest transport header, bytes (-1: none)
+	DataPackets int64     // packets with payload >= 1 byte
+	Flags       [9]uint32 // count of packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS
+	FlagsOR     uint16    // OR of all TCP flags
+	InitWindow  int32     // raw TCP window of the direction's first packet, -1 if none
+	TTLMin      uint8
+	TTLMax      uint8
+	First, Last int64 // ns timestamps of the direction's first and last packet
+
+	// CICFlowMeter bulk state (see docs/FEATURES.md).
+	BulkStart, BulkLast    int64
+	BulkHelperPkts         int64
+	BulkHelperBytes        int64
+	BulkCount              int64
+	BulkPackets, BulkBytes int64
+	BulkDuration           int64
+}
+
+// Key identifies a bidirectional flow. Endpoints are in canonical order (the
+// lower address/port first); Lookup returns the packet's direction beside
+// it. The zero Key is not valid. Key is comparable and hashes without
+// allocating.
+type Key struct {
+	AddrA, AddrB [16]byte // IPv4 as v4-mapped IPv6
+	PortA, PortB uint16   // TCP/UDP/SCTP ports; ICMP: echo id and paired type/code
+	Proto        uint8
+	IPVersion    uint8
+	VLAN         uint16 // outer VLAN ID when keyed by VLAN, else 0
+	TunA, TunB   [16]byte
+	TunProto     uint8 // outer protocol when keyed by tunnel, else 0
+}
+
+// Flow is one bidirectional flow record. Forward is initiator to responder.
+// Its fields are exported so that a model or writer can read them without
+// copying; use the schema columns for derived features.
+type Flow struct {
+	Key Key
+
+	ID        uint64 // stable id: hash of key and start time
+	IPVersion uint8
+	Proto     uint8
+	Src, Dst  netip.Addr // initiator, responder
+	SrcPort   uint16     // ICMP: type of the first packet
+	DstPort   uint16     // ICMP: code of the first packet
+	HasPorts  bool       // ports are meaningful for Community ID
+	VLAN      uint16     // outermost VLAN ID of the first packet
+	Encap     decode.Encap
+	Tunnel    decode.Tunnel
+
+	fwdIsA bool // the initiator is endpoint A of Key
+
+	Start, End  int64 // ns
+	Reason      EndReason
+	CommunityID communityid.Hash // set when the flow ends (Options.CommunityIDSeed)
+
+	Fwd, Bwd Direction
+	IAT      Stat // ns between consecutive packets in either direction
+
+	// CICFlowMeter activity (threshold: Options.ActivityTimeout).
+	ActiveStart, ActiveEnd int64
+	Active, Idle           Stat
+	Subflows               int64 // 1 + gaps longer than Options.SubflowGap
+
+	// TCP state for teardown, conn_state and history.
+	tcp        tcpState
+	History    [24]byte // Zeek-style history letters
+	HistoryLen uint8
+
+	// Early-flow sequence: the first min(Options.EarlyPackets, MaxEarlyPackets)
+	// packets. EarlySize is the IP total length, negative for backward packets;
+	// EarlyGap is ns since the flow's previous packet (0 for the first).
+	EarlySize [MaxEarlyPackets]int32
+	EarlyGap  [MaxEarlyPackets]int64
+	NumEarly  uint8
+
+	// Fragments counted in this flow (non-first fragments have no ports).
+	Fragments int64
+}
+
+// Packets is the flow's packet count.
+func (f *Flow) Packets() int64 { return f.Fwd.IPBytes.N + f.Bwd.IPBytes.N }
+
+// Duration is End-Start in ns.
+func (f *Flow) Duration() int64 { return f.End - f.Start }

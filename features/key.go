@@ -1,0 +1,110 @@
+package features
+
+import (
+	"net/netip"
+
+	"github.com/flowmeter/flowmeter/features/decode"
+)
+
+// KeyOptions select the optional parts of the flow key.
+type KeyOptions struct {
+	VLAN   bool // separate flows by outer VLAN ID
+	Tunnel bool // separate flows by outer tunnel endpoints
+}
+
+// icmpPair maps an ICMP/ICMPv6 type to the type of its request, so that a
+// request and its reply share a key (the pairs of the Community ID spec).
+// ok is false for types without a counterpart.
+func icmpPair(v6 bool, t uint8) (uint8, bool) {
+	if !v6 {
+		switch t {
+		case 0, 8:
+			return 8, true // echo
+		case 13, 14:
+			return 13, true // timestamp
+		case 15, 16:
+			return 15, true // information
+		case 9, 10:
+			return 10, true // router solicitation/advertisement
+		case 17, 18:
+			return 17, true // address mask
+		}
+		return t, false
+	}
+	switch t {
+	case 128, 129:
+		return 128, true // echo
+	case 133, 134:
+		return 133, true // router
+	case 135, 136:
+		return 135, true // neighbor
+	case 130, 131:
+		return 130, true // multicast listener query/report
+	case 139, 140:
+		return 139, true // node information
+	case 144, 145:
+		return 144, true // home agent address discovery
+	}
+	return t, false
+}
+
+func addr16(a netip.Addr) [16]byte { return a.As16() }
+
+// MakeKey builds the canonical key of a decoded packet and reports whether
+// the packet travels from endpoint A to endpoint B. It allocates nothing.
+// ports overrides the packet's ports for non-first fragments whose first
+// fragment was seen (see fragTable); pass p's own ports otherwise.
+func MakeKey(p *decode.Packet, opts KeyOptions, sport, dport uint16) (k Key, aToB bool) {
+	src, dst := addr16(p.Src), addr16(p.Dst)
+	k.Proto = p.Proto
+	k.IPVersion = p.IPVersion
+	if opts.VLAN && p.NumVLANs > 0 {
+		k.VLAN = p.VLANs[0]
+	}
+	if opts.Tunnel && p.Encap&tunnelBits != 0 {
+		ta, tb := addr16(p.Tunnel.Src), addr16(p.Tunnel.Dst)
+		if less16(&tb, &ta) {
+			ta, tb = tb, ta
+		}
+		k.TunA, k.TunB, k.TunProto = ta, tb, p.Tunnel.Proto
+	}
+	if p.Proto == 1 || p.Proto == 58 {
+		// ICMP: both sides share (id, paired type); one-way types key by type and code.
+		t, paired := icmpPair(p.Proto == 58, p.ICMPType)
+		id := p.ICMPID
+		if !paired {
+			id = uint16(p.ICMPCode)
+		}
+		sport, dport = id, uint16(t)
+		c := cmp16(&src, &dst)
+		if c <= 0 {
+			k.AddrA, k.AddrB, k.PortA, k.PortB = src, dst, sport, dport
+			return k, true
+		}
+		k.AddrA, k.AddrB, k.PortA, k.PortB = dst, src, sport, dport
+		return k, false
+	}
+	c := cmp16(&src, &dst)
+	if c < 0 || (c == 0 && sport <= dport) {
+		k.AddrA, k.AddrB, k.PortA, k.PortB = src, dst, sport, dport
+		return k, true
+	}
+	k.AddrA, k.AddrB, k.PortA, k.PortB = dst, src, dport, sport
+	return k, false
+}
+
+const tunnelBits = decode.EncapGRE | decode.EncapVXLAN | decode.EncapGENEVE | decode.EncapGTPU | decode.EncapIPinIP | decode.EncapTeredo
+
+func cmp16(a, b *[16]byte) int {
+	for i := range 16 {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+func less16(a, b *[16]byte) bool { return cmp16(a, b) < 0 }

@@ -1,0 +1,161 @@
+package features
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowmeter/flowmeter/features/communityid"
+	"github.com/flowmeter/flowmeter/features/decode"
+	"github.com/flowmeter/flowmeter/reader"
+)
+
+// corpusRoot returns the shared real-world corpus (../shared/corpus from the
+// repository root, the directory holding go.mod), or skips the test.
+func corpusRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root (go.mod) not found; corpus unavailable")
+		}
+		dir = parent
+	}
+	c := filepath.Join(dir, "..", "shared", "corpus")
+	if _, err := os.Stat(filepath.Join(c, "PAIRS.tsv")); err != nil {
+		t.Skipf("corpus not found at %s (../shared/corpus from the repo root): %v", c, err)
+	}
+	return c
+}
+
+// repoRoot returns the directory holding go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("repository root (go.mod) not found")
+		}
+		dir = parent
+	}
+}
+
+// pairRow is one row of the corpus's PAIRS.tsv.
+type pairRow struct {
+	Pcap, Baseline, Kind, Peer, Notes string
+}
+
+// readPairs returns the PAIRS.tsv rows of the given kind.
+func readPairs(t testing.TB, corpus, kind string) []pairRow {
+	t.Helper()
+	f, err := os.Open(filepath.Join(corpus, "PAIRS.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []pairRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		if len(c) < 5 || c[2] != kind {
+			continue
+		}
+		out = append(out, pairRow{c[0], c[1], c[2], c[3], c[4]})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// captureRun is the outcome of running the flow table over one capture.
+type captureRun struct {
+	Flows      []Flow
+	Stats      TableStats
+	Frames     int64                         // frames read
+	Status     [decode.NumStatus]int64       // decode status per frame
+	NotIP      int64                         // frames with IPVersion == 0
+	NotIPBytes int64                         // their original lengths
+	TunnelCIDs map[communityid.Hash]struct{} // Community IDs of outer tunnel tuples seen
+	ReadErr    error                         // structural error that stopped reading (nil at io.EOF)
+}
+
+// runCapture opens path, decodes every frame and feeds the IP packets to a
+// Table with opts. Flows are copied out of the emit callback.
+func runCapture(path string, opts Options) (*captureRun, error) {
+	r, err := reader.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	run := &captureRun{TunnelCIDs: map[communityid.Hash]struct{}{}}
+	h := communityid.New(opts.CommunityIDSeed)
+	tab := NewTable(opts, func(f *Flow) { run.Flows = append(run.Flows, *f) })
+	var p decode.Packet
+	for {
+		pk, err := r.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				run.ReadErr = err
+			}
+			break
+		}
+		run.Frames++
+		st := decode.Decode(pk.Data, uint32(pk.LinkType), &p)
+		if int(st) < len(run.Status) {
+			run.Status[st]++
+		}
+		if p.IPVersion == 0 {
+			run.NotIP++
+			run.NotIPBytes += int64(pk.Length)
+			continue
+		}
+		if p.Encap&tunnelBits != 0 && p.Tunnel.Src.IsValid() {
+			tu := p.Tunnel
+			hasPorts := tu.Proto == 6 || tu.Proto == 17 || tu.Proto == 132
+			run.TunnelCIDs[h.Sum(tu.Proto, tu.Src, tu.Dst, tu.SrcPort, tu.DstPort, hasPorts)] = struct{}{}
+		}
+		tab.Add(&p, pk.Timestamp, pk.Length)
+	}
+	tab.Flush()
+	run.Stats = tab.Stats
+	return run, nil
+}
+
+// zeekOptions are flow-table options close to Zeek's for comparing totals
+// per Community ID: long idle timeout (splits are summed anyway), TCP linger
+// 5 s, no active timeout.
+func zeekOptions() Options {
+	o := DefaultOptions()
+	o.IdleTimeout = 60e9
+	o.ActiveTimeout = 0
+	o.TCPLinger = 5e9
+	return o
+}
+
+// pct formats a/b as a percentage for reports.
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 100
+	}
+	return 100 * float64(a) / float64(b)
+}

@@ -1,0 +1,278 @@
+package features
+
+import (
+	"github.com/flowmeter/flowmeter/features/communityid"
+	"github.com/flowmeter/flowmeter/features/decode"
+)
+
+const nilSlot = -1
+
+// list is an intrusive doubly linked list over table slots.
+type list struct{ head, tail int32 }
+
+type links struct{ prev, next int32 }
+
+// TableStats counts what the table did.
+type TableStats struct {
+	Packets     int64 // packets added
+	NotFlow     int64 // decoded packets without an IP header (not counted in flows)
+	Flows       int64 // flow records emitted
+	Evicted     int64 // flows pushed out by MaxFlows
+	Reasons     [8]int64
+	PeakFlows   int   // most concurrent flows
+	Fragments   int64 // non-first fragments placed in their flow by the fragment table
+	FragOrphans int64 // non-first fragments whose first fragment was not seen (port-less flow)
+}
+
+type fragKey struct {
+	src, dst [16]byte
+	id       uint32
+	proto    uint8
+}
+
+type fragVal struct {
+	sport, dport uint16
+	ts           int64
+}
+
+// Table is the flow table: bidirectional flows in a slab indexed by a map
+// from Key to slot, with intrusive lists that keep flows in order of last
+// packet (idle timeout, eviction), of start (active timeout) and of linger
+// end (TCP teardown), so that expiry costs O(1) per packet when nothing
+// expires. Ended flows are handed to the emit function as they end; the
+// *Flow is only valid during that call. A Table is not safe for concurrent
+// use; shard by Key hash for more cores.
+type Table struct {
+	opts  Options
+	emit  func(*Flow)
+	index map[Key]int32
+	flows []Flow
+	idle  []links // by last packet
+	age   []links // by start
+	lin   []links // lingering TCP flows by closeAt
+	free  []int32
+
+	idleList, ageList, linList list
+	lingering                  []bool
+
+	frags map[fragKey]fragVal
+	now   int64
+	cid   communityid.Hasher
+	Stats TableStats
+}
+
+// NewTable returns an empty table. emit receives every flow as it ends.
+func NewTable(opts Options, emit func(*Flow)) *Table {
+	if opts.EarlyPackets > MaxEarlyPackets {
+		opts.EarlyPackets = MaxEarlyPackets
+	}
+	if opts.EarlyPackets < 0 {
+		opts.EarlyPackets = 0
+	}
+	capHint := 1 << 12
+	if opts.MaxFlows > 0 && opts.MaxFlows < 1<<20 {
+		capHint = opts.MaxFlows
+	}
+	t := &Table{
+		opts:  opts,
+		emit:  emit,
+		index: make(map[Key]int32, capHint),
+		frags: make(map[fragKey]fragVal),
+		cid:   communityid.New(opts.CommunityIDSeed),
+	}
+	t.idleList = list{nilSlot, nilSlot}
+	t.ageList = list{nilSlot, nilSlot}
+	t.linList = list{nilSlot, nilSlot}
+	return t
+}
+
+// Len is the number of open flows.
+func (t *Table) Len() int { return len(t.index) }
+
+func pushBack(l *list, ln []links, i int32) {
+	ln[i] = links{l.tail, nilSlot}
+	if l.tail != nilSlot {
+		ln[l.tail].next = i
+	} else {
+		l.head = i
+	}
+	l.tail = i
+}
+
+func unlink(l *list, ln []links, i int32) {
+	p, n := ln[i].prev, ln[i].next
+	if p != nilSlot {
+		ln[p].next = n
+	} else {
+		l.head = n
+	}
+	if n != nilSlot {
+		ln[n].prev = p
+	} else {
+		l.tail = p
+	}
+	ln[i] = links{nilSlot, nilSlot}
+}
+
+func (t *Table) alloc() int32 {
+	if n := len(t.free); n > 0 {
+		i := t.free[n-1]
+		t.free = t.free[:n-1]
+		return i
+	}
+	t.flows = append(t.flows, Flow{})
+	t.idle = append(t.idle, links{})
+	t.age = append(t.age, links{})
+	t.lin = append(t.lin, links{})
+	t.lingering = append(t.lingering, false)
+	return int32(len(t.flows) - 1)
+}
+
+// end emits the flow in slot i and frees the slot.
+func (t *Table) end(i int32, reason EndReason) {
+	f := &t.flows[i]
+	f.finish(reason, t.cid)
+	delete(t.index, f.Key)
+	unlink(&t.idleList, t.idle, i)
+	unlink(&t.ageList, t.age, i)
+	if t.lingering[i] {
+		unlink(&t.linList, t.lin, i)
+		t.lingering[i] = false
+	}
+	t.Stats.Flows++
+	t.Stats.Reasons[reason]++
+	if t.emit != nil {
+		t.emit(f)
+	}
+	t.free = append(t.free, i)
+}
+
+// Advance ends every flow whose idle, active or linger time has passed at
+// now (ns). Add calls it; call it directly to let time pass without packets.
+func (t *Table) Advance(now int64) {
+	if now < t.now {
+		return
+	}
+	t.now = now
+	for i := t.linList.head; i != nilSlot; i = t.linList.head {
+		f := &t.flows[i]
+		if f.tcp.closeAt > now {
+			break
+		}
+		t.end(i, f.tcp.reason)
+	}
+	if t.opts.IdleTimeout > 0 {
+		for i := t.idleList.head; i != nilSlot; i = t.idleList.head {
+			if now-t.flows[i].End < t.opts.IdleTimeout {
+				break
+			}
+			t.end(i, EndIdle)
+		}
+	}
+	if t.opts.ActiveTimeout > 0 {
+		for i := t.ageList.head; i != nilSlot; i = t.ageList.head {
+			if now-t.flows[i].Start < t.opts.ActiveTimeout {
+				break
+			}
+			t.end(i, EndActiveTime)
+		}
+	}
+}
+
+// Add puts one decoded packet into its flow. ts is the capture timestamp in
+// ns, wire the frame's original length. Packets without an IP header are
+// counted and ignored. Add allocates nothing unless the table grows.
+func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
+	t.Stats.Packets++
+	if p.IPVersion == 0 {
+		t.Stats.NotFlow++
+		return
+	}
+	t.Advance(ts)
+
+	sport, dport := p.SrcPort, p.DstPort
+	if p.Fragment {
+		sport, dport = t.fragmentPorts(p, ts)
+	}
+	k, aToB := MakeKey(p, t.opts.Key, sport, dport)
+	i, ok := t.index[k]
+	if ok {
+		f := &t.flows[i]
+		if f.tcp.closing && p.Proto == 6 && p.TCPFlags&(decode.TCPSyn|decode.TCPAck) == decode.TCPSyn {
+			// A new connection on a closed 5-tuple.
+			t.end(i, f.tcp.reason)
+			ok = false
+		}
+	}
+	if !ok {
+		if t.opts.MaxFlows > 0 && len(t.index) >= t.opts.MaxFlows {
+			t.Stats.Evicted++
+			t.end(t.idleList.head, EndEvicted)
+		}
+		i = t.alloc()
+		t.flows[i].start(k, aToB, p, ts)
+		t.index[k] = i
+		pushBack(&t.ageList, t.age, i)
+		pushBack(&t.idleList, t.idle, i)
+		if n := len(t.index); n > t.Stats.PeakFlows {
+			t.Stats.PeakFlows = n
+		}
+	} else {
+		unlink(&t.idleList, t.idle, i)
+		pushBack(&t.idleList, t.idle, i)
+	}
+	f := &t.flows[i]
+	wasClosing := f.tcp.closing
+	f.add(p, ts, wire, aToB == f.fwdIsA, &t.opts)
+	if f.tcp.closing && !wasClosing {
+		t.lingering[i] = true
+		pushBack(&t.linList, t.lin, i)
+		if t.opts.TCPLinger <= 0 {
+			t.end(i, f.tcp.reason)
+		}
+	}
+}
+
+// fragmentPorts returns the ports of a fragmented datagram: a first fragment
+// records them, later fragments look them up (port-less when the first
+// fragment was not seen, as tshark does).
+func (t *Table) fragmentPorts(p *decode.Packet, ts int64) (uint16, uint16) {
+	fk := fragKey{src: addr16(p.Src), dst: addr16(p.Dst), id: p.FragID, proto: p.Proto}
+	if p.FragOffset == 0 {
+		if p.MoreFragments {
+			if len(t.frags) >= 1<<16 {
+				t.expireFrags(ts)
+			}
+			t.frags[fk] = fragVal{p.SrcPort, p.DstPort, ts}
+		}
+		return p.SrcPort, p.DstPort
+	}
+	v, ok := t.frags[fk]
+	if !ok || ts-v.ts > t.opts.FragmentTimeout {
+		t.Stats.FragOrphans++
+		return 0, 0
+	}
+	t.Stats.Fragments++
+	if !p.MoreFragments {
+		delete(t.frags, fk)
+	}
+	return v.sport, v.dport
+}
+
+func (t *Table) expireFrags(now int64) {
+	for k, v := range t.frags {
+		if now-v.ts > t.opts.FragmentTimeout {
+			delete(t.frags, k)
+		}
+	}
+	if len(t.frags) >= 1<<16 { // a flood of first fragments: start over
+		clear(t.frags)
+	}
+}
+
+// Flush ends every open flow with EndCapture, oldest first.
+func (t *Table) Flush() {
+	for i := t.ageList.head; i != nilSlot; i = t.ageList.head {
+		t.end(i, EndCapture)
+	}
+}

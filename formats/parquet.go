@@ -1,0 +1,320 @@
+package formats
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/encoding"
+
+	"github.com/flowmeter/flowmeter/features"
+)
+
+// ParquetOptions tunes the Parquet writer. The zero value is the default.
+type ParquetOptions struct {
+	// MaxRowsPerRowGroup bounds a row group, and so the memory the writer
+	// holds: all of a row group's pages stay in memory until it is flushed.
+	// 0 means DefaultParquetRowGroup.
+	MaxRowsPerRowGroup int64
+	// PageBufferSize is the in-memory size of one column's page buffer, in
+	// bytes (before encoding and compression). 0 means parquet-go's default,
+	// 256 KiB.
+	PageBufferSize int
+	// Metadata is written as the file's key/value metadata.
+	Metadata map[string]string
+}
+
+// DefaultParquetRowGroup is the default row group bound: about 100 MB of
+// uncompressed pages for a schema of 100 float columns.
+const DefaultParquetRowGroup = 128 << 10
+
+// parquetBatch is how many rows the writer converts before handing them to
+// parquet-go in one WriteRows call.
+const parquetBatch = 256
+
+// ParquetSchema returns the Parquet schema of s, columns in schema order
+// (parquet.Group would sort them by name):
+//
+//	KindInt    required INT64 (logical INT(64, signed))
+//	KindFloat  optional DOUBLE, null for NaN
+//	KindString required BYTE_ARRAY (logical STRING)
+//	KindTime   required INT64 (logical TIMESTAMP(NANOS, isAdjustedToUTC=true))
+//	KindAddr   optional BYTE_ARRAY (logical STRING), null for an invalid Addr
+//
+// The name of the Parquet schema is s.Name, or "flow" if empty. It panics
+// on a column with an unknown Kind; call ValidateSchema first when s is not
+// known to be good (NewParquetWriter does). Compression is a writer option,
+// not part of the schema: the enricher should pass
+// parquet.Compression(&parquet.Zstd) as NewParquetWriter does.
+func ParquetSchema(s *features.Schema) *parquet.Schema {
+	g := make(orderedGroup, len(s.Columns))
+	for i := range s.Columns {
+		c := &s.Columns[i]
+		var n parquet.Node
+		switch c.Kind {
+		case features.KindInt:
+			n = parquet.Int(64)
+		case features.KindFloat:
+			n = parquet.Optional(parquet.Leaf(parquet.DoubleType))
+		case features.KindString:
+			n = parquet.String()
+		case features.KindTime:
+			n = parquet.Timestamp(parquet.Nanosecond)
+		case features.KindAddr:
+			n = parquet.Optional(parquet.String())
+		default:
+			panic(fmt.Sprintf("formats: ParquetSchema: column %q has unknown kind %d", c.Name, c.Kind))
+		}
+		g[i] = orderedField{Node: n, name: c.Name}
+	}
+	name := s.Name
+	if name == "" {
+		name = "flow"
+	}
+	return parquet.NewSchema(name, g)
+}
+
+// orderedGroup is a required Parquet group whose fields keep the order
+// given, unlike parquet.Group (a map, sorted by name).
+type orderedGroup []orderedField
+
+type orderedField struct {
+	parquet.Node
+	name string
+}
+
+func (f *orderedField) Name() string { return f.name }
+
+// Value supports parquet-go's reflection paths on map[string]any rows; the
+// writer itself only uses parquet.Row values.
+func (f *orderedField) Value(base reflect.Value) reflect.Value {
+	for base.Kind() == reflect.Interface || base.Kind() == reflect.Pointer {
+		if base.IsNil() {
+			return reflect.Value{}
+		}
+		base = base.Elem()
+	}
+	if base.Kind() == reflect.Map {
+		return base.MapIndex(reflect.ValueOf(f.name))
+	}
+	if base.Kind() == reflect.Struct {
+		return base.FieldByName(f.name)
+	}
+	return reflect.Value{}
+}
+
+func (g orderedGroup) ID() int        { return 0 }
+func (g orderedGroup) String() string { return "group" }
+func (g orderedGroup) Type() parquet.Type {
+	return parquet.Group{}.Type()
+}
+func (g orderedGroup) Optional() bool              { return false }
+func (g orderedGroup) Repeated() bool              { return false }
+func (g orderedGroup) Required() bool              { return true }
+func (g orderedGroup) Leaf() bool                  { return false }
+func (g orderedGroup) Encoding() encoding.Encoding { return nil }
+func (g orderedGroup) Compression() compress.Codec { return nil }
+func (g orderedGroup) GoType() reflect.Type        { return reflect.TypeFor[map[string]any]() }
+func (g orderedGroup) Fields() []parquet.Field {
+	fs := make([]parquet.Field, len(g))
+	for i := range g {
+		fs[i] = &g[i]
+	}
+	return fs
+}
+
+// ParquetWriter writes flows as a Parquet file: the schema of ParquetSchema,
+// zstd compression, row groups of at most MaxRowsPerRowGroup rows. Rows are
+// converted into reused parquet.Row values in batches of 256 and handed to
+// parquet-go's WriteRows, which copies them into its page buffers; the
+// writer itself allocates nothing per flow in steady state (parquet-go
+// allocates when it encodes and compresses a page). Close writes the
+// footer; a file without Close is not readable.
+type ParquetWriter struct {
+	w      *parquet.Writer
+	s      *features.Schema
+	rows   []parquet.Row
+	vals   []parquet.Value // backing array of rows
+	arena  []byte          // bytes of the batch's strings, valid until WriteRows returns
+	spans  []span          // where each string value lies in arena
+	err    error
+	closed bool
+}
+
+type span struct{ off, n int32 }
+
+// NewParquetWriter returns a Parquet writer for the columns of s. It fails
+// with ErrBadSchema for a schema ValidateSchema rejects.
+func NewParquetWriter(w io.Writer, s *features.Schema, opts ParquetOptions) (FlowWriter, error) {
+	if err := ValidateSchema(s); err != nil {
+		return nil, err
+	}
+	rg := opts.MaxRowsPerRowGroup
+	if rg <= 0 {
+		rg = DefaultParquetRowGroup
+	}
+	wopts := []parquet.WriterOption{
+		ParquetSchema(s),
+		parquet.Compression(&parquet.Zstd),
+		parquet.MaxRowsPerRowGroup(rg),
+		parquet.CreatedBy("flowmeter", "", ""),
+	}
+	if opts.PageBufferSize > 0 {
+		wopts = append(wopts, parquet.PageBufferSize(opts.PageBufferSize))
+	}
+	for k, v := range opts.Metadata {
+		wopts = append(wopts, parquet.KeyValueMetadata(k, v))
+	}
+	cfg, err := parquet.NewWriterConfig(wopts...)
+	if err != nil {
+		return nil, fmt.Errorf("formats: parquet writer config: %w", err)
+	}
+	n := len(s.Columns)
+	p := &ParquetWriter{
+		w:    parquet.NewWriter(w, cfg),
+		s:    s,
+		rows: make([]parquet.Row, parquetBatch),
+		vals: make([]parquet.Value, parquetBatch*n),
+	}
+	for i := range p.rows {
+		p.rows[i] = p.vals[i*n : (i+1)*n : (i+1)*n]
+	}
+	return p, nil
+}
+
+// Write converts flows into rows and hands them to parquet-go in batches.
+// A nil flow stops the batch with ErrNilFlow; the rows before it are kept.
+func (p *ParquetWriter) Write(flows []*features.Flow) error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.closed {
+		return ErrClosed
+	}
+	for len(flows) > 0 {
+		k := min(len(flows), parquetBatch)
+		for i, f := range flows[:k] {
+			if f == nil {
+				if err := p.writeRows(i); err != nil {
+					return err
+				}
+				return ErrNilFlow
+			}
+			p.fillRow(i, f)
+		}
+		if err := p.writeRows(k); err != nil {
+			return err
+		}
+		flows = flows[k:]
+	}
+	return nil
+}
+
+// fillRow sets the values of row i from f. String and address bytes go to
+// the arena first; fixStrings points the values at them once the arena has
+// stopped growing.
+func (p *ParquetWriter) fillRow(i int, f *features.Flow) {
+	row := p.rows[i]
+	cols := p.s.Columns
+	for c := range cols {
+		col := &cols[c]
+		var v parquet.Value
+		switch col.Kind {
+		case features.KindInt, features.KindTime:
+			v = parquet.Int64Value(col.Int(f)).Level(0, 0, c)
+		case features.KindFloat:
+			if x := col.Float(f); math.IsNaN(x) {
+				v = parquet.NullValue().Level(0, 0, c)
+			} else {
+				v = parquet.DoubleValue(x).Level(0, 1, c)
+			}
+		case features.KindString:
+			off := len(p.arena)
+			p.arena = col.String(p.arena, f)
+			p.spans = append(p.spans, span{int32(off), int32(len(p.arena) - off)})
+			v = parquet.ByteArrayValue(nil).Level(0, 0, c) // bytes set by fixStrings
+		case features.KindAddr:
+			if a := col.Addr(f); a.IsValid() {
+				off := len(p.arena)
+				p.arena = a.AppendTo(p.arena)
+				p.spans = append(p.spans, span{int32(off), int32(len(p.arena) - off)})
+				v = parquet.ByteArrayValue(nil).Level(0, 1, c)
+			} else {
+				v = parquet.NullValue().Level(0, 0, c)
+			}
+		}
+		row[c] = v
+	}
+}
+
+// writeRows points the string values of the first k rows into the arena and
+// writes them.
+func (p *ParquetWriter) writeRows(k int) error {
+	if k == 0 {
+		return nil
+	}
+	if len(p.spans) > 0 {
+		j := 0
+		cols := p.s.Columns
+		for i := 0; i < k; i++ {
+			row := p.rows[i]
+			for c := range cols {
+				kind := cols[c].Kind
+				if kind != features.KindString && !(kind == features.KindAddr && !row[c].IsNull()) {
+					continue
+				}
+				sp := p.spans[j]
+				j++
+				def := 0
+				if kind == features.KindAddr {
+					def = 1
+				}
+				row[c] = parquet.ByteArrayValue(p.arena[sp.off:sp.off+sp.n:sp.off+sp.n]).Level(0, def, c)
+			}
+		}
+	}
+	_, err := p.w.WriteRows(p.rows[:k])
+	p.arena = p.arena[:0]
+	p.spans = p.spans[:0]
+	if err != nil {
+		p.err = err
+	}
+	return err
+}
+
+// Flush ends the current row group (if it has rows) and writes it out.
+// Row groups are also ended automatically at MaxRowsPerRowGroup, so calling
+// Flush is only needed to bound the rows lost if the process dies.
+func (p *ParquetWriter) Flush() error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.closed {
+		return ErrClosed
+	}
+	if err := p.w.Flush(); err != nil {
+		p.err = err
+		return err
+	}
+	return nil
+}
+
+// Close writes the last row group and the footer. It does not close the
+// io.Writer; later calls return ErrClosed.
+func (p *ParquetWriter) Close() error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.closed {
+		return ErrClosed
+	}
+	p.closed = true
+	if err := p.w.Close(); err != nil {
+		p.err = err
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package zeek
+
+import (
+	"io"
+	"net/netip"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// JSONRecord is one line of a Zeek JSON log (one object per line with flat
+// dotted keys such as "id.orig_h"). The JSONRecord returned by
+// JSONReader.Next is reused; Raw is borrowed and valid until the next call.
+type JSONRecord struct {
+	Raw  []byte // the line, without its newline
+	Line int64  // 1-based line number in the (decompressed) stream
+}
+
+// Get evaluates a gjson path against the line. Zeek keys contain dots, so
+// escape them: `id\.orig_h`. String results without JSON escapes are views
+// of Raw (valid until Next); Get itself does not allocate.
+func (r *JSONRecord) Get(path string) gjson.Result {
+	return gjson.Get(unsafeString(r.Raw), path)
+}
+
+// Field returns the top-level member whose key is exactly name ("id.orig_h",
+// no path syntax). It scans the object once and does not allocate.
+func (r *JSONRecord) Field(name string) gjson.Result {
+	var out gjson.Result
+	gjson.Parse(unsafeString(r.Raw)).ForEach(func(k, v gjson.Result) bool {
+		if k.Str == name {
+			out = v
+			return false
+		}
+		return true
+	})
+	return out
+}
+
+// jsonStatus maps a gjson result to Absent (missing key) or Unset (null).
+func jsonStatus(v gjson.Result) Status {
+	if !v.Exists() {
+		return Absent
+	}
+	if v.Type == gjson.Null {
+		return Unset
+	}
+	return OK
+}
+
+// JSONTime converts a Zeek JSON time value to nanoseconds since the epoch: a
+// number of epoch seconds (parsed exactly from its text) or an ISO 8601
+// string. It does not allocate.
+func JSONTime(v gjson.Result) (int64, Status) {
+	if st := jsonStatus(v); st != OK {
+		return 0, st
+	}
+	var ns int64
+	var ok bool
+	switch v.Type {
+	case gjson.Number:
+		ns, ok = ParseNanos(unsafeBytes(v.Raw))
+	case gjson.String:
+		ns, ok = ParseTimestamp(unsafeBytes(v.Str))
+		if !ok {
+			ns, ok = ParseNanos(unsafeBytes(v.Str))
+		}
+	}
+	if !ok {
+		return 0, Bad
+	}
+	return ns, OK
+}
+
+// JSONInterval converts a Zeek JSON interval (number of seconds) to
+// nanoseconds, exactly. It does not allocate.
+func JSONInterval(v gjson.Result) (int64, Status) {
+	if st := jsonStatus(v); st != OK {
+		return 0, st
+	}
+	if v.Type != gjson.Number {
+		return 0, Bad
+	}
+	ns, ok := ParseNanos(unsafeBytes(v.Raw))
+	if !ok {
+		return 0, Bad
+	}
+	return ns, OK
+}
+
+// JSONCount converts a non-negative JSON integer. It does not allocate.
+func JSONCount(v gjson.Result) (uint64, Status) {
+	if st := jsonStatus(v); st != OK {
+		return 0, st
+	}
+	if v.Type != gjson.Number {
+		return 0, Bad
+	}
+	u, ok := ParseCount(unsafeBytes(v.Raw))
+	if !ok {
+		return 0, Bad
+	}
+	return u, OK
+}
+
+// JSONAddr converts a JSON string holding an IP address.
+func JSONAddr(v gjson.Result) (netip.Addr, Status) {
+	if st := jsonStatus(v); st != OK {
+		return netip.Addr{}, st
+	}
+	if v.Type != gjson.String {
+		return netip.Addr{}, Bad
+	}
+	a, ok := ParseAddr(unsafeBytes(v.Str))
+	if !ok {
+		return netip.Addr{}, Bad
+	}
+	return a, OK
+}
+
+// unsafeBytes views s as bytes without copying; the result must not be
+// modified.
+func unsafeBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// JSONReader reads Zeek JSON logs (plain or gzip, detected by magic bytes),
+// one object per line. Lines that are not valid JSON objects are skipped and
+// reported through Malformed. It is not safe for concurrent use.
+type JSONReader struct {
+	lr  *lineReader
+	rec JSONRecord
+	mal malformedLog
+}
+
+// NewJSONReader returns a reader over r.
+func NewJSONReader(r io.Reader) (*JSONReader, error) {
+	lr, err := newLineReader(r)
+	if err != nil {
+		return nil, &ReadError{Err: err}
+	}
+	return &JSONReader{lr: lr}, nil
+}
+
+// Malformed returns the skipped lines so far (at most MaxMalformed).
+func (r *JSONReader) Malformed() []Malformed { return r.mal.list }
+
+// MalformedCount returns the number of skipped lines so far.
+func (r *JSONReader) MalformedCount() int64 { return r.mal.count }
+
+// Next returns the next JSON object line. Empty (all-blank) lines are skipped
+// silently; invalid ones are counted as malformed. It returns io.EOF at the
+// end or a *ReadError if the stream cannot be read. It does not allocate.
+func (r *JSONReader) Next() (*JSONRecord, error) {
+	for {
+		off := r.lr.off
+		line, err := r.lr.next()
+		if err != nil {
+			if err == errLineTooLong {
+				r.mal.add(r.lr.line, ReasonLineTooLong, -1)
+				continue
+			}
+			if err == io.EOF {
+				return nil, io.EOF
+			}
+			return nil, &ReadError{Offset: off, Line: r.lr.line, Err: joinRead(err)}
+		}
+		i := 0
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
+			i++
+		}
+		if i == len(line) {
+			continue
+		}
+		if !gjson.ValidBytes(line) {
+			r.mal.add(r.lr.line, ReasonBadJSON, -1)
+			continue
+		}
+		if line[i] != '{' {
+			r.mal.add(r.lr.line, ReasonNotObject, -1)
+			continue
+		}
+		r.rec.Raw = line
+		r.rec.Line = r.lr.line
+		return &r.rec, nil
+	}
+}

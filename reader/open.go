@@ -1,0 +1,441 @@
+package reader
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"github.com/klauspost/compress/gzip"
+	"io"
+	"os"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Limits on lengths read from a file. A length above them is ErrTooLarge; the
+// reader never allocates what a length field claims beyond these caps, and
+// below them it grows its buffer only as bytes actually arrive.
+const (
+	// MaxCaptureLength caps the captured length of one packet (16 MiB;
+	// tcpdump and Wireshark stop at 256 KiB for most link types).
+	MaxCaptureLength = 16 << 20
+	// MaxBlockLength caps a pcapng block (256 MiB). Packet blocks are capped
+	// at MaxCaptureLength plus maxPacketOptions.
+	MaxBlockLength = 256 << 20
+	// DefaultBufferSize is the read buffer of a Reader. Records that fit in
+	// it are returned straight from the buffer without copying.
+	DefaultBufferSize = 256 << 10
+
+	maxPacketOptions = 1 << 20
+	minBufferSize    = 4 << 10
+)
+
+// Stats counts what a Reader has seen so far. Block counts are for pcapng;
+// Packets and the anomaly counters apply to both formats.
+type Stats struct {
+	Packets uint64 // packets returned by Next
+
+	// pcapng blocks by type. Blocks inside skipped sections are counted in
+	// SkippedBlocks only.
+	SHB, IDB, EPB, SPB, PB, NRB, ISB, DSB uint64
+	CB, DCB                               uint64 // custom blocks 0x00000BAD / 0x40000BAD
+	Unknown                               uint64 // other block types, skipped
+	SkippedSections                       uint64 // sections with an unsupported major version
+	SkippedBlocks                         uint64 // blocks inside skipped sections
+
+	// Lenient anomalies: counted, the packet is still returned.
+	CapLenOverSnaplen uint64 // captured length above the snap length
+	CapLenOverLen     uint64 // captured length above the original length
+	BadSubsecond      uint64 // classic pcap usec >= 1e6 or nsec >= 1e9
+	NoTimestamp       uint64 // simple packet blocks (timestamp carried from the previous packet)
+}
+
+// Interface describes a capture interface: one per classic pcap file, one per
+// pcapng Interface Description Block.
+type Interface struct {
+	Section  int      // 0-based pcapng section (0 for classic pcap)
+	Index    uint32   // index within its section: the value of Packet.Interface
+	LinkType LinkType // link type (FCS bits masked off)
+	Snaplen  uint32   // snap length; 0 means unlimited in pcapng
+	TsResol  uint8    // raw if_tsresol: 6 = usec, 9 = nsec, 0x88 = 2^-8 s
+	TsOffset int64    // if_tsoffset, seconds added to every timestamp
+	Name     string   // if_name, if present
+}
+
+// Reader reads one capture: classic pcap (usec or nsec, either byte order) or
+// pcapng (any number of sections and interfaces), plain or gzip/zstd
+// compressed. A Reader is not safe for concurrent use.
+//
+// The zero Reader is not usable; construct one with Open or NewReader.
+type Reader struct {
+	br     *bufio.Reader
+	closer io.Closer // file opened by Open; nil for NewReader and stdin
+	gz     *gzip.Reader
+	zd     *zstd.Decoder
+
+	format Format
+	comp   Compression
+	big    order // byte order of the file (pcap) or current section (pcapng)
+	off    int64 // bytes consumed from the uncompressed stream
+	err    error // sticky error returned by every later Next
+	buf    []byte
+	stats  Stats
+
+	// classic pcap
+	verMajor, verMinor uint16
+	snaplen            uint32
+	linkType           LinkType
+	rawLinkType        uint32
+	fracMul            int64 // 1000 for usec, 1 for nsec
+
+	// pcapng
+	ifaces   []ngIface   // current section
+	all      []Interface // every interface seen
+	sections int
+	skipping bool // inside a section with an unsupported version
+	lastTS   int64
+}
+
+// order is a byte order chosen once per file or section. Its methods inline,
+// unlike calls through binary.ByteOrder.
+type order bool
+
+const (
+	littleEndian order = false
+	bigEndian    order = true
+)
+
+func (o order) u16(b []byte) uint16 {
+	if o {
+		return binary.BigEndian.Uint16(b)
+	}
+	return binary.LittleEndian.Uint16(b)
+}
+
+func (o order) u32(b []byte) uint32 {
+	if o {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (o order) u64(b []byte) uint64 {
+	if o {
+		return binary.BigEndian.Uint64(b)
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
+// Open opens the capture at path ("-" is standard input) and reads its file
+// header. The format and compression are detected from the content, never
+// from the name. Header problems are returned as a *FileError naming path.
+func Open(path string) (*Reader, error) {
+	return openSize(path, DefaultBufferSize)
+}
+
+func openSize(path string, size int) (*Reader, error) {
+	if path == "-" {
+		r, err := NewReaderSize(os.Stdin, size)
+		if err != nil {
+			return nil, &FileError{Path: "-", Err: err}
+		}
+		return r, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, &FileError{Path: path, Err: &OffsetError{Err: ErrFormat, Detail: "is a directory"}}
+	}
+	r, err := NewReaderSize(f, size)
+	if err != nil {
+		f.Close()
+		return nil, &FileError{Path: path, Err: err}
+	}
+	r.closer = f
+	return r, nil
+}
+
+// NewReader reads the file header from src and returns a Reader for it, with
+// a read buffer of DefaultBufferSize. src is not closed by Close.
+func NewReader(src io.Reader) (*Reader, error) {
+	return NewReaderSize(src, DefaultBufferSize)
+}
+
+// NewReaderSize is NewReader with a read buffer of size bytes (at least 4 KiB).
+// Records larger than the buffer are copied into a reused buffer of the
+// Reader instead of being returned from the read buffer.
+func NewReaderSize(src io.Reader, size int) (*Reader, error) {
+	if size < minBufferSize {
+		size = minBufferSize
+	}
+	r := &Reader{fracMul: 1000}
+	br := bufio.NewReaderSize(src, size)
+	m, _ := br.Peek(4)
+	switch {
+	case len(m) >= 2 && m[0] == 0x1f && m[1] == 0x8b:
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, r.streamErr(err, "gzip header", 0, 0)
+		}
+		r.gz, r.comp = gz, CompressionGzip
+		br = bufio.NewReaderSize(gz, size)
+	case len(m) == 4 && binary.LittleEndian.Uint32(m) == 0xfd2fb528:
+		zd, err := zstd.NewReader(br,
+			zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(64<<20),
+			zstd.WithDecoderMaxMemory(256<<20))
+		if err != nil {
+			return nil, r.streamErr(err, "zstd header", 0, 0)
+		}
+		r.zd, r.comp = zd, CompressionZstd
+		br = bufio.NewReaderSize(zd, size)
+	}
+	r.br = br
+	if err := r.readFileHeader(); err != nil {
+		r.closeDecoders()
+		return nil, err
+	}
+	return r, nil
+}
+
+// magics of the supported formats, as the first four bytes of the file.
+var magics = [...][4]byte{
+	{0xd4, 0xc3, 0xb2, 0xa1}, // pcap usec LE
+	{0xa1, 0xb2, 0xc3, 0xd4}, // pcap usec BE
+	{0x4d, 0x3c, 0xb2, 0xa1}, // pcap nsec LE
+	{0xa1, 0xb2, 0x3c, 0x4d}, // pcap nsec BE
+	{0x0a, 0x0d, 0x0d, 0x0a}, // pcapng SHB
+}
+
+func (r *Reader) readFileHeader() error {
+	m, err := r.br.Peek(4)
+	if len(m) < 4 {
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return r.streamErr(err, "file magic", 4, len(m))
+		}
+		if len(m) == 0 {
+			return &OffsetError{Err: ErrFormat, Detail: "empty input"}
+		}
+		for _, mg := range magics {
+			if string(mg[:len(m)]) == string(m) {
+				return r.truncErr(0, "file magic", 4, len(m))
+			}
+		}
+		return &OffsetError{Err: ErrFormat, Detail: fmt.Sprintf("unknown magic % x", m)}
+	}
+	switch [4]byte(m) {
+	case magics[0]:
+		return r.readPcapHeader(littleEndian, FormatPcap)
+	case magics[1]:
+		return r.readPcapHeader(bigEndian, FormatPcap)
+	case magics[2]:
+		return r.readPcapHeader(littleEndian, FormatPcapNano)
+	case magics[3]:
+		return r.readPcapHeader(bigEndian, FormatPcapNano)
+	case magics[4]:
+		return r.readNgHeader()
+	}
+	return &OffsetError{Err: ErrFormat, Detail: fmt.Sprintf("unknown magic % x", m)}
+}
+
+// Next returns the next packet. Packet.Data is borrowed: it stays valid until
+// the next call to Next or Close, and may point into the Reader's read
+// buffer. Next returns io.EOF at the clean end of the capture, and a
+// *OffsetError (ErrTruncated, ErrCorrupt, ErrTooLarge) for a structural
+// problem; every packet before the problem has been returned first, and
+// every later call returns the same error.
+//
+// Next does not allocate once its buffers have grown to the largest record
+// (the gzip and zstd decoders allocate nothing per packet either).
+func (r *Reader) Next() (Packet, error) {
+	if r.err != nil {
+		return Packet{}, r.err
+	}
+	var p Packet
+	var err error
+	if r.format == FormatPcapNG {
+		p, err = r.nextNg()
+	} else {
+		p, err = r.nextPcap()
+	}
+	if err != nil {
+		r.err = err
+		return Packet{}, err
+	}
+	r.stats.Packets++
+	return p, nil
+}
+
+// Close releases the decompressor and closes the file opened by Open. It does
+// not close the io.Reader given to NewReader, nor standard input.
+func (r *Reader) Close() error {
+	r.closeDecoders()
+	if r.err == nil {
+		r.err = errClosed
+	}
+	if r.closer != nil {
+		c := r.closer
+		r.closer = nil
+		return c.Close()
+	}
+	return nil
+}
+
+var errClosed = errors.New("reader: Next after Close")
+
+func (r *Reader) closeDecoders() {
+	if r.zd != nil {
+		r.zd.Close()
+		r.zd = nil
+	}
+	if r.gz != nil {
+		r.gz.Close()
+		r.gz = nil
+	}
+}
+
+// Format returns the container format.
+func (r *Reader) Format() Format { return r.format }
+
+// Compression returns the compression the capture was wrapped in.
+func (r *Reader) Compression() Compression { return r.comp }
+
+// LinkType returns the link type of the file (classic pcap) or of the first
+// interface of the first section (pcapng; 0 if no interface has been seen).
+// Packets carry their own link type in Packet.LinkType.
+func (r *Reader) LinkType() LinkType {
+	if r.format == FormatPcapNG {
+		if len(r.all) > 0 {
+			return r.all[0].LinkType
+		}
+		return 0
+	}
+	return r.linkType
+}
+
+// FCSLength returns the number of frame check sequence bytes at the end of
+// each frame as announced by the classic pcap link-type field (0 if not
+// announced, or for pcapng).
+func (r *Reader) FCSLength() int {
+	if r.rawLinkType&0x04000000 == 0 {
+		return 0
+	}
+	return int(r.rawLinkType>>28) * 2
+}
+
+// Snaplen returns the snap length of the file (classic pcap) or of the first
+// interface (pcapng).
+func (r *Reader) Snaplen() uint32 {
+	if r.format == FormatPcapNG {
+		if len(r.all) > 0 {
+			return r.all[0].Snaplen
+		}
+		return 0
+	}
+	return r.snaplen
+}
+
+// Version returns the format version of the file (pcap) or of the current
+// section (pcapng, 0.0 before the first one).
+func (r *Reader) Version() (major, minor uint16) { return r.verMajor, r.verMinor }
+
+// Interfaces returns every interface seen so far, in file order. It
+// allocates a copy.
+func (r *Reader) Interfaces() []Interface {
+	if r.format != FormatPcapNG {
+		return []Interface{{LinkType: r.linkType, Snaplen: r.snaplen, TsResol: r.tsResol()}}
+	}
+	return append([]Interface(nil), r.all...)
+}
+
+func (r *Reader) tsResol() uint8 {
+	if r.fracMul == 1 {
+		return 9
+	}
+	return 6
+}
+
+// Sections returns the number of pcapng sections seen so far (0 for
+// classic pcap).
+func (r *Reader) Sections() int { return r.sections }
+
+// Stats returns the counters so far.
+func (r *Reader) Stats() Stats { return r.stats }
+
+// Offset returns the number of bytes of the uncompressed stream consumed so
+// far: after io.EOF, the size of the (uncompressed) capture.
+func (r *Reader) Offset() int64 { return r.off }
+
+// Err returns the sticky error (nil while reading, io.EOF at the clean end).
+func (r *Reader) Err() error {
+	if r.err == errClosed {
+		return nil
+	}
+	return r.err
+}
+
+// truncErr reports a record at offset at that needs need bytes of which only
+// have are left.
+func (r *Reader) truncErr(at int64, what string, need, have int) error {
+	return &OffsetError{Offset: at, Err: ErrTruncated,
+		Detail: fmt.Sprintf("%s needs %d bytes, %d left", what, need, have)}
+}
+
+// streamErr turns an error of the underlying stream, met while reading a
+// record at offset at, into an OffsetError.
+func (r *Reader) streamErr(err error, what string, need, have int) error {
+	return r.streamErrAt(r.off, err, what, need, have)
+}
+
+func (r *Reader) streamErrAt(at int64, err error, what string, need, have int) error {
+	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF || err == bufio.ErrBufferFull {
+		return r.truncErr(at, what, need, have)
+	}
+	if r.comp != CompressionNone {
+		return &OffsetError{Offset: at, Err: ErrCorrupt, Detail: "decompression failed in " + what, Cause: err}
+	}
+	return &OffsetError{Offset: at, Err: err, Detail: "reading " + what}
+}
+
+// readBig reads n bytes from the stream into the reused buffer. The buffer
+// grows as bytes arrive, so a bogus length costs at most about twice the
+// bytes that are really there. It returns the number of bytes read on error.
+func (r *Reader) readBig(n int) ([]byte, int, error) {
+	buf := r.buf[:0]
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			c := 2 * cap(buf)
+			if c < 64<<10 {
+				c = 64 << 10
+			}
+			if c > n {
+				c = n
+			}
+			nb := make([]byte, len(buf), c)
+			copy(nb, buf)
+			buf = nb
+			r.buf = buf
+		}
+		end := cap(buf)
+		if end > n {
+			end = n
+		}
+		m, err := io.ReadFull(r.br, buf[len(buf):end])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			return buf, len(buf), err
+		}
+	}
+	return buf, n, nil
+}
+
+// discard skips n bytes of the stream, returning how many were skipped.
+func (r *Reader) discard(n int) (int, error) {
+	m, err := r.br.Discard(n)
+	r.off += int64(m)
+	return m, err
+}
