@@ -8,6 +8,7 @@ const (
 	LinkNull      uint32 = 0   // BSD loopback, host-order 4-byte address family
 	LinkEthernet  uint32 = 1   // IEEE 802.3 Ethernet
 	LinkPPP       uint32 = 9   // PPP, optionally with HDLC-like address/control
+	LinkFDDI      uint32 = 10  // FDDI, 802.2 LLC/SNAP after a 13-byte header
 	LinkRawOld12  uint32 = 12  // raw IP (DLT_RAW on most BSDs)
 	LinkRawOld14  uint32 = 14  // raw IP (DLT_RAW on OpenBSD)
 	LinkPPPHDLC   uint32 = 50  // PPP in HDLC-like framing
@@ -153,6 +154,10 @@ const (
 	chdlcSize     = 4
 )
 
+// FDDI (LINKTYPE_FDDI): frame control (1), destination (6), source (6), then
+// an IEEE 802.2 LLC header, SNAP for IP.
+const fddiSize = 13
+
 // PPP protocol numbers.
 const (
 	pppIPv4 = 0x0021
@@ -224,6 +229,11 @@ func decodeLink(frame []byte, linkType uint32, p *Packet) Status {
 			return StatusTruncatedLink
 		}
 		return decodePPP(proto, rest, p, 0)
+	case LinkFDDI:
+		if len(frame) < fddiSize {
+			return StatusTruncatedLink
+		}
+		return decodeEtherType(0, frame[fddiSize:], p, 0) // 0: an LLC header follows
 	case LinkCHDLC:
 		if len(frame) < chdlcSize {
 			return StatusTruncatedLink

@@ -70,7 +70,7 @@ func LinkTypeName(linkType uint32) string {
 		return "IEEE802_5"
 	case LinkPPP:
 		return "PPP"
-	case 10:
+	case LinkFDDI:
 		return "FDDI"
 	case LinkRawOld12, LinkRawOld14, LinkRaw:
 		return "RAW"
@@ -118,7 +118,7 @@ func LinkTypeName(linkType uint32) string {
 // returns StatusUnsupportedLink for all others).
 func LinkTypeSupported(linkType uint32) bool {
 	switch linkType {
-	case LinkNull, LinkEthernet, LinkPPP, LinkRawOld12, LinkRawOld14, LinkPPPHDLC,
+	case LinkNull, LinkEthernet, LinkPPP, LinkFDDI, LinkRawOld12, LinkRawOld14, LinkPPPHDLC,
 		LinkRaw, LinkCHDLC, LinkLoop, LinkLinuxSLL, LinkIPv4, LinkIPv6, LinkLinuxSLL2:
 		return true
 	}

@@ -21,6 +21,12 @@ func tsvLogs(t *testing.T) (real []string, baselines []string) {
 		filepath.Join(c, "slips/dataset/test10-mixed-zeek-dir/conn.log"),
 		filepath.Join(c, "slips/dataset/test18-malicious-ctu-sme-11-win/zeek-labeled/conn.log.labeled"),
 	}
+	for _, d := range []string{"test9-mixed-zeek-dir", "test13-malicious-dhcpscan-zeek-dir", "test14-malicious-zeek-dir",
+		"test15-malicious-zeek-dir", "port-scans/horizontal", "port-scans/vertical"} {
+		if p := filepath.Join(c, "slips/dataset", d, "conn.log"); isTSV(p) {
+			real = append(real, p)
+		}
+	}
 	for _, extra := range []string{"dns.log", "http.log", "ssl.log", "x509.log", "files.log", "weird.log", "notice.log"} {
 		p := filepath.Join(c, "slips/dataset/test10-mixed-zeek-dir", extra)
 		if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, []byte("#fields")) {
@@ -45,6 +51,7 @@ type readResult struct {
 	lines    []int64
 	values   [][]string
 	headers  []*Header
+	recHdr   []*Header // header of each record
 	mal      []Malformed
 	malCount int64
 }
@@ -71,6 +78,7 @@ func readAllTSV(t testing.TB, r io.Reader, opt TSVOptions) readResult {
 			row[i] = string(v)
 		}
 		res.values = append(res.values, row)
+		res.recHdr = append(res.recHdr, rec.Header)
 		if len(res.headers) == 0 || res.headers[len(res.headers)-1] != rec.Header {
 			res.headers = append(res.headers, rec.Header)
 		}

@@ -1,0 +1,66 @@
+# flowmeter — see README.md. Targets:
+#   build         build bin/flowmeter
+#   demo          build, then run flowmeter on the bundled sample capture
+#   test          vet, gofmt check and all tests (the CI command)
+#   bench         generate a 1M-packet capture and measure cat / gopacket / flowmeter
+#   fuzz          run every fuzz target for FUZZTIME each
+#   lint          go vet + gofmt check
+#   corpus-check  the corpus comparisons over every capture, not a subset
+#   docs          regenerate docs/FEATURES.md from the feature table
+#   sample        regenerate testdata/sample.pcap (deterministic)
+
+GO       ?= go
+BIN      := bin/flowmeter
+FUZZTIME ?= 20s
+BENCHDIR ?= bench-out
+BENCHPKTS ?= 1000000
+
+.PHONY: build demo test bench fuzz lint corpus-check docs sample clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/flowmeter
+
+demo: build
+	./$(BIN) inspect testdata/sample.pcap
+	mkdir -p out
+	./$(BIN) flows -o out/sample-flows.csv testdata/sample.pcap
+	@echo "--- first records of out/sample-flows.csv:"
+	@head -n 3 out/sample-flows.csv | cut -c1-200
+
+lint:
+	$(GO) vet ./...
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+test: lint
+	$(GO) test -count=1 -timeout 30m ./...
+
+corpus-check:
+	FLOWMETER_CORPUS_FULL=1 $(GO) test -count=1 -timeout 120m ./...
+
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for fz in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$fz ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$fz$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench: build
+	$(GO) build -o bin/fm-gencap ./cmd/fm-gencap
+	$(GO) build -o bin/fm-bench ./cmd/fm-bench
+	mkdir -p $(BENCHDIR)
+	./bin/fm-gencap -o $(BENCHDIR) -packets $(BENCHPKTS) -zeek -eve
+	./bin/fm-bench -flowmeter ./$(BIN) $(BENCHDIR)/synth.pcap
+	$(GO) test -run '^$$' -bench . -benchmem ./reader/ ./features/... ./formats/...
+
+docs:
+	$(GO) run ./cmd/fm-docs > docs/FEATURES.md
+
+sample:
+	$(GO) run ./cmd/fm-gencap -o testdata/sample-gen -packets 2000 -concurrent 40 -seed 7
+	cp testdata/sample-gen/synth.pcap testdata/sample.pcap
+	rm -rf testdata/sample-gen
+
+clean:
+	rm -rf bin out $(BENCHDIR)
