@@ -115,6 +115,7 @@ type Flow struct {
 	EarlySize [MaxEarlyPackets]int32
 	EarlyGap  [MaxEarlyPackets]int64
 	NumEarly  uint8
+	EarlyCap  uint8 // Options.EarlyPackets when the flow started
 
 	// Fragments counted in this flow (non-first fragments have no ports).
 	Fragments int64

@@ -95,7 +95,9 @@ type captureRun struct {
 	Status     [decode.NumStatus]int64       // decode status per frame
 	NotIP      int64                         // frames with IPVersion == 0
 	NotIPBytes int64                         // their original lengths
+	Undecoded  int64                         // frames without IP that are not a known non-IP protocol (ARP, LLDP, LLC, ...)
 	TunnelCIDs map[communityid.Hash]struct{} // Community IDs of outer tunnel tuples seen
+	TSOCIDs    map[communityid.Hash]struct{} // Community IDs of IPv4 packets whose total length field is 0 (TSO)
 	ReadErr    error                         // structural error that stopped reading (nil at io.EOF)
 }
 
@@ -107,7 +109,7 @@ func runCapture(path string, opts Options) (*captureRun, error) {
 		return nil, err
 	}
 	defer r.Close()
-	run := &captureRun{TunnelCIDs: map[communityid.Hash]struct{}{}}
+	run := &captureRun{TunnelCIDs: map[communityid.Hash]struct{}{}, TSOCIDs: map[communityid.Hash]struct{}{}}
 	h := communityid.New(opts.CommunityIDSeed)
 	tab := NewTable(opts, func(f *Flow) { run.Flows = append(run.Flows, *f) })
 	var p decode.Packet
@@ -127,6 +129,9 @@ func runCapture(path string, opts Options) (*captureRun, error) {
 		if p.IPVersion == 0 {
 			run.NotIP++
 			run.NotIPBytes += int64(pk.Length)
+			if st != decode.StatusNotIP || !knownNonIP(p.EtherType) {
+				run.Undecoded++
+			}
 			continue
 		}
 		if p.Encap&tunnelBits != 0 && p.Tunnel.Src.IsValid() {
@@ -134,11 +139,40 @@ func runCapture(path string, opts Options) (*captureRun, error) {
 			hasPorts := tu.Proto == 6 || tu.Proto == 17 || tu.Proto == 132
 			run.TunnelCIDs[h.Sum(tu.Proto, tu.Src, tu.Dst, tu.SrcPort, tu.DstPort, hasPorts)] = struct{}{}
 		}
+		if p.IPVersion == 4 && p.Encap&tunnelBits == 0 && zeroIPv4Length(pk.Data, &p) {
+			hasPorts := p.HasTransport && (p.Proto == 6 || p.Proto == 17 || p.Proto == 132)
+			run.TSOCIDs[h.Sum(p.Proto, p.Src, p.Dst, p.SrcPort, p.DstPort, hasPorts)] = struct{}{}
+		}
 		tab.Add(&p, pk.Timestamp, pk.Length)
 	}
 	tab.Flush()
 	run.Stats = tab.Stats
 	return run, nil
+}
+
+// knownNonIP reports EtherTypes that carry no IP at all (ARP, RARP, LLDP,
+// EAPOL, slow protocols, LLC frames with a length field).
+func knownNonIP(et uint16) bool {
+	switch et {
+	case 0x0806, 0x8035, 0x88cc, 0x888e, 0x8809, 0x9000, 0x88f7:
+		return true
+	}
+	return et < 0x0600
+}
+
+// zeroIPv4Length finds the packet's IPv4 header in the frame (version 4,
+// the decoded addresses at offsets 12 and 16) and reports whether its total
+// length field is 0, as in captures taken with TCP segmentation offload.
+// It is a test-side check independent of the decoder.
+func zeroIPv4Length(frame []byte, p *decode.Packet) bool {
+	src, dst := p.Src.As4(), p.Dst.As4()
+	for i := 0; i+20 <= len(frame); i++ {
+		if frame[i]>>4 != 4 || [4]byte(frame[i+12:i+16]) != src || [4]byte(frame[i+16:i+20]) != dst {
+			continue
+		}
+		return frame[i+2] == 0 && frame[i+3] == 0
+	}
+	return false
 }
 
 // zeekOptions are flow-table options close to Zeek's for comparing totals

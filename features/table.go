@@ -210,7 +210,7 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 			t.end(t.idleList.head, EndEvicted)
 		}
 		i = t.alloc()
-		t.flows[i].start(k, aToB, p, ts)
+		t.flows[i].start(k, aToB, p, ts, t.opts.EarlyPackets)
 		t.index[k] = i
 		pushBack(&t.ageList, t.age, i)
 		pushBack(&t.idleList, t.idle, i)

@@ -37,8 +37,8 @@ func DefaultOptions() Options {
 // start initialises f from the packet that opens it. fwd tells whether that
 // packet travels from endpoint A of the key; the initiator is the packet's
 // sender, except that a SYN-ACK seen first makes its receiver the initiator.
-func (f *Flow) start(k Key, aToB bool, p *decode.Packet, ts int64) {
-	*f = Flow{Key: k}
+func (f *Flow) start(k Key, aToB bool, p *decode.Packet, ts int64, early int) {
+	*f = Flow{Key: k, EarlyCap: uint8(early)}
 	flipped := p.Proto == 6 && p.HasTransport && p.TCPFlags&(decode.TCPSyn|decode.TCPAck) == decode.TCPSyn|decode.TCPAck
 	f.IPVersion, f.Proto = p.IPVersion, p.Proto
 	if flipped {
@@ -93,7 +93,7 @@ func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options
 			f.Subflows++
 		}
 	}
-	if int(f.NumEarly) < o.EarlyPackets {
+	if f.NumEarly < f.EarlyCap {
 		size := int32(p.IPTotalLen)
 		if !fwd {
 			size = -size

@@ -177,6 +177,22 @@ func putAddr(dst []byte, a netip.Addr) int {
 	return 0
 }
 
+// ICMPPorts returns the port pair Sum hashes for an ICMP (proto 1) or
+// ICMPv6 (proto 58) message of the given type and code: (type, counterpart
+// type, false) for request/reply pairs, (type, code, true) for one-way
+// types, whose endpoints Sum does not reorder. For other protocols it returns
+// (typ, code, false). Flow tables can use it to key both directions of an
+// ICMP exchange the way the Community ID does. It does not allocate.
+func ICMPPorts(proto uint8, typ, code uint16) (sport, dport uint16, oneWay bool) {
+	switch proto {
+	case ProtoICMP:
+		return icmp4Ports(typ, code)
+	case ProtoICMPv6:
+		return icmp6Ports(typ, code)
+	}
+	return typ, code, false
+}
+
 // ICMPv4 message types that have a counterpart (RFC 792, RFC 950), as in
 // pycommunityid's icmp.py and Zeek's ICMP4_counterpart.
 const (

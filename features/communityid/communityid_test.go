@@ -330,3 +330,25 @@ func ExampleHasher_Sum() {
 	// 1:c026f7386ef200559e95a53276ed03fb5db908b3
 	// 1:crodRHL2FEsHjbv3UkRrfbs4bZ0=
 }
+
+func TestICMPPorts(t *testing.T) {
+	pairs := map[uint8]map[uint16]uint16{
+		ProtoICMP:   {8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17},
+		ProtoICMPv6: {128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 139: 140, 140: 139, 144: 145, 145: 144},
+	}
+	for proto, m := range pairs {
+		for typ := uint16(0); typ < 256; typ++ {
+			sp, dp, oneWay := ICMPPorts(proto, typ, 7)
+			if c, ok := m[typ]; ok {
+				if sp != typ || dp != c || oneWay {
+					t.Errorf("ICMPPorts(%d, %d, 7) = %d, %d, %v; want %d, %d, false", proto, typ, sp, dp, oneWay, typ, c)
+				}
+			} else if sp != typ || dp != 7 || !oneWay {
+				t.Errorf("ICMPPorts(%d, %d, 7) = %d, %d, %v; want one-way", proto, typ, sp, dp, oneWay)
+			}
+		}
+	}
+	if sp, dp, oneWay := ICMPPorts(ProtoTCP, 80, 443); sp != 80 || dp != 443 || oneWay {
+		t.Error("ICMPPorts changed a TCP port pair")
+	}
+}

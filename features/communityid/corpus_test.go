@@ -11,23 +11,32 @@ import (
 	"testing"
 )
 
+// repoRoot returns the nearest directory above the working directory that
+// holds go.mod, or "" if there is none.
+func repoRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
 // corpusDir returns ../shared/corpus relative to the repository root (the
 // directory holding go.mod), skipping the test when it is absent.
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found; cannot locate ../shared/corpus")
-		}
-		dir = parent
+	dir := repoRoot()
+	if dir == "" {
+		t.Skip("repository root (go.mod) not found; cannot locate ../shared/corpus")
 	}
 	c := filepath.Join(dir, "..", "shared", "corpus")
 	if _, err := os.Stat(c); err != nil {

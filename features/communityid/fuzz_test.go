@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -20,6 +22,16 @@ func FuzzParse(f *testing.F) {
 		"1:", "", "2:abc", "1:====",
 	} {
 		f.Add(s)
+	}
+	// Seed with the peers' IDs from the corpus when it is present.
+	if data, err := os.ReadFile(filepath.Join(repoRoot(), "..", "shared", "corpus", "CID_VECTORS.tsv")); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			for _, field := range strings.Split(line, "\t") {
+				if strings.HasPrefix(field, "1:") {
+					f.Add(field)
+				}
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		x, err := Parse(s)

@@ -28,12 +28,10 @@ func TestCorpusNoPanic(t *testing.T) {
 	var p Packet
 	check := func(data []byte, lt uint32) {
 		frames++
-		for _, l := range [...]uint32{lt, LinkEthernet, LinkRaw, LinkLinuxSLL} {
+		statuses[Decode(data, lt, &p)]++
+		for _, l := range [...]uint32{lt, LinkEthernet, LinkRaw, LinkLinuxSLL, LinkNull} {
 			s := Decode(data, l, &p)
 			checkInvariants(t, data, l, s, &p)
-			if l == lt {
-				statuses[s]++
-			}
 		}
 	}
 	for _, rel := range paths {
@@ -188,20 +186,33 @@ func TestDifferentialGopacket(t *testing.T) {
 		example string
 	}
 	classes := map[string]*class{}
-	agree := map[string]int{} // by link type + encapsulation
+	agree := map[string]int{}    // by link type + encapsulation
+	onlyOurs := map[string]int{} // TCP/UDP we decode where gopacket has none
+	onlyOursEx := map[string]string{}
 	var compared, agreed, files int
 	var p Packet
 	for _, rel := range paths {
 		idx := 0
 		err := readCapture(filepath.Join(corpus, rel), func(data []byte, lt uint32) {
 			idx++
-			pkt := gopacket.NewPacket(data, layers.LinkType(lt), gopacket.DecodeOptions{NoCopy: true})
+			glt := layers.LinkType(lt)
+			if lt == LinkIPv4 || lt == LinkIPv6 {
+				glt = layers.LinkTypeRaw // gopacket has no decoder for 228/229
+			}
+			pkt := gopacket.NewPacket(data, glt, gopacket.DecodeOptions{NoCopy: true})
 			v, ok := viewGopacket(pkt)
+			Decode(data, lt, &p)
 			if !ok {
+				if p.Status == StatusOK && (p.Proto == 6 || p.Proto == 17) && p.HasTransport {
+					k := LinkTypeName(lt) + " " + p.Encap.String() + " | gopacket " + v.stack
+					if onlyOurs[k] == 0 {
+						onlyOursEx[k] = fmt.Sprintf("%s #%d", rel, idx)
+					}
+					onlyOurs[k]++
+				}
 				return
 			}
 			compared++
-			Decode(data, lt, &p)
 			what := compareGopacket(&p, &v)
 			if what == "" {
 				agreed++
@@ -230,6 +241,17 @@ func TestDifferentialGopacket(t *testing.T) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		t.Logf("  agree %-40s %d", k, agree[k])
+	}
+	keys = keys[:0]
+	for k := range onlyOurs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return onlyOurs[keys[i]] > onlyOurs[keys[j]] })
+	for i, k := range keys {
+		if i == 25 {
+			break
+		}
+		t.Logf("  only ours %6d  %s (e.g. %s)", onlyOurs[k], k, onlyOursEx[k])
 	}
 	keys = keys[:0]
 	for k := range classes {
@@ -264,6 +286,8 @@ func explainedDifference(key string) string {
 	case (what == "status:truncated TCP header" || what == "status:bad TCP data offset") && strings.HasSuffix(gp, "/TCP/DecodeFailure"),
 		what == "status:truncated UDP header" && strings.HasSuffix(gp, "/UDP/DecodeFailure"):
 		return "gopacket keeps a transport layer whose decoding failed (followed by DecodeFailure)"
+	case (what == "status:bad IPv6 version" && strings.HasPrefix(gp, "IPv4/")) || (what == "status:bad IPv4 header" && strings.HasPrefix(gp, "IPv6/")):
+		return "LINKTYPE_IPV4/IPV6 frame holding the other IP version: we reject it, gopacket was handed it as LINKTYPE_RAW"
 	case what == "ip-total-length-above-65535":
 		return "BIG TCP / TSO (IPv4 total length 0): gopacket clamps to 65535, we report the captured length"
 	}
