@@ -52,6 +52,9 @@ func addr16(a netip.Addr) [16]byte { return a.As16() }
 
 // MakeKey builds the canonical key of a decoded packet and reports whether
 // the packet travels from endpoint A to endpoint B. It allocates nothing.
+// TCP, UDP, SCTP and other protocols order the endpoints by address, then
+// port; ICMP and ICMPv6 put the requester (or a one-way message's sender)
+// first, so that flows split exactly as Community IDs do.
 // ports overrides the packet's ports for non-first fragments whose first
 // fragment was seen (see fragTable); pass p's own ports otherwise.
 func MakeKey(p *decode.Packet, opts KeyOptions, sport, dport uint16) (k Key, aToB bool) {
@@ -69,19 +72,22 @@ func MakeKey(p *decode.Packet, opts KeyOptions, sport, dport uint16) (k Key, aTo
 		k.TunA, k.TunB, k.TunProto = ta, tb, p.Tunnel.Proto
 	}
 	if p.Proto == 1 || p.Proto == 58 {
-		// ICMP: both sides share (id, paired type); one-way types key by type and code.
+		// ICMP follows the Community ID spec (and Zeek): a request and
+		// its reply share a key, whose endpoint A is the requester, so
+		// that A asking B and B asking A (neighbour solicitations, pings
+		// with a reused id) are two flows, as they are two Community IDs.
+		// One-way types key by sender, receiver, type and code.
 		t, paired := icmpPair(p.Proto == 58, p.ICMPType)
-		id := p.ICMPID
 		if !paired {
-			id = uint16(p.ICMPCode)
-		}
-		sport, dport = id, uint16(t)
-		c := cmp16(&src, &dst)
-		if c <= 0 {
-			k.AddrA, k.AddrB, k.PortA, k.PortB = src, dst, sport, dport
+			k.AddrA, k.AddrB, k.PortA, k.PortB = src, dst, uint16(p.ICMPCode), uint16(t)
 			return k, true
 		}
-		k.AddrA, k.AddrB, k.PortA, k.PortB = dst, src, sport, dport
+		k.PortA, k.PortB = p.ICMPID, uint16(t)
+		if p.ICMPType == t { // a request: the sender is the requester
+			k.AddrA, k.AddrB = src, dst
+			return k, true
+		}
+		k.AddrA, k.AddrB = dst, src
 		return k, false
 	}
 	c := cmp16(&src, &dst)

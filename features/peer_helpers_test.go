@@ -99,6 +99,7 @@ type captureRun struct {
 	TunnelCIDs map[communityid.Hash]struct{} // Community IDs of outer tunnel tuples seen
 	TSOCIDs    map[communityid.Hash]struct{} // Community IDs of IPv4 packets whose total length field is 0 (TSO)
 	ReadErr    error                         // structural error that stopped reading (nil at io.EOF)
+	FirstFrame map[communityid.Hash]int64    // 1-based number of the first frame of any flow with the ID
 }
 
 // runCapture opens path, decodes every frame and feeds the IP packets to a
@@ -109,9 +110,19 @@ func runCapture(path string, opts Options) (*captureRun, error) {
 		return nil, err
 	}
 	defer r.Close()
-	run := &captureRun{TunnelCIDs: map[communityid.Hash]struct{}{}, TSOCIDs: map[communityid.Hash]struct{}{}}
+	run := &captureRun{TunnelCIDs: map[communityid.Hash]struct{}{}, TSOCIDs: map[communityid.Hash]struct{}{},
+		FirstFrame: map[communityid.Hash]int64{}}
 	h := communityid.New(opts.CommunityIDSeed)
-	tab := NewTable(opts, func(f *Flow) { run.Flows = append(run.Flows, *f) })
+	keyFirst := map[Key]int64{} // first frame of the open flow with the key (approximate for fragments)
+	tab := NewTable(opts, func(f *Flow) {
+		run.Flows = append(run.Flows, *f)
+		if ff, ok := keyFirst[f.Key]; ok {
+			delete(keyFirst, f.Key)
+			if old, ok := run.FirstFrame[f.CommunityID]; !ok || ff < old {
+				run.FirstFrame[f.CommunityID] = ff
+			}
+		}
+	})
 	var p decode.Packet
 	for {
 		pk, err := r.Next()
@@ -144,6 +155,9 @@ func runCapture(path string, opts Options) (*captureRun, error) {
 			run.TSOCIDs[h.Sum(p.Proto, p.Src, p.Dst, p.SrcPort, p.DstPort, hasPorts)] = struct{}{}
 		}
 		tab.Add(&p, pk.Timestamp, pk.Length)
+		if k, _ := MakeKey(&p, opts.Key, p.SrcPort, p.DstPort); keyFirst[k] == 0 {
+			keyFirst[k] = run.Frames
+		}
 	}
 	tab.Flush()
 	run.Stats = tab.Stats

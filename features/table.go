@@ -46,10 +46,11 @@ type Table struct {
 	opts  Options
 	emit  func(*Flow)
 	index map[Key]int32
-	flows []Flow
-	idle  []links // by last packet
-	age   []links // by start
-	lin   []links // lingering TCP flows by closeAt
+	pages [][]Flow // slab in fixed pages: growing never copies flows
+	nflow int32    // slots handed out
+	idle  []links  // by last packet
+	age   []links  // by start
+	lin   []links  // lingering TCP flows by closeAt
 	free  []int32
 
 	idleList, ageList, linList list
@@ -114,23 +115,34 @@ func unlink(l *list, ln []links, i int32) {
 	ln[i] = links{nilSlot, nilSlot}
 }
 
+const (
+	pageBits = 9
+	pageSize = 1 << pageBits
+)
+
+func (t *Table) flow(i int32) *Flow { return &t.pages[i>>pageBits][i&(pageSize-1)] }
+
 func (t *Table) alloc() int32 {
 	if n := len(t.free); n > 0 {
 		i := t.free[n-1]
 		t.free = t.free[:n-1]
 		return i
 	}
-	t.flows = append(t.flows, Flow{})
+	i := t.nflow
+	if int(i)>>pageBits == len(t.pages) {
+		t.pages = append(t.pages, make([]Flow, pageSize))
+	}
+	t.nflow++
 	t.idle = append(t.idle, links{})
 	t.age = append(t.age, links{})
 	t.lin = append(t.lin, links{})
 	t.lingering = append(t.lingering, false)
-	return int32(len(t.flows) - 1)
+	return i
 }
 
 // end emits the flow in slot i and frees the slot.
 func (t *Table) end(i int32, reason EndReason) {
-	f := &t.flows[i]
+	f := t.flow(i)
 	f.finish(reason, t.cid)
 	delete(t.index, f.Key)
 	unlink(&t.idleList, t.idle, i)
@@ -155,7 +167,7 @@ func (t *Table) Advance(now int64) {
 	}
 	t.now = now
 	for i := t.linList.head; i != nilSlot; i = t.linList.head {
-		f := &t.flows[i]
+		f := t.flow(i)
 		if f.tcp.closeAt > now {
 			break
 		}
@@ -163,7 +175,7 @@ func (t *Table) Advance(now int64) {
 	}
 	if t.opts.IdleTimeout > 0 {
 		for i := t.idleList.head; i != nilSlot; i = t.idleList.head {
-			if now-t.flows[i].End < t.opts.IdleTimeout {
+			if now-t.flow(i).End < t.opts.IdleTimeout {
 				break
 			}
 			t.end(i, EndIdle)
@@ -171,7 +183,7 @@ func (t *Table) Advance(now int64) {
 	}
 	if t.opts.ActiveTimeout > 0 {
 		for i := t.ageList.head; i != nilSlot; i = t.ageList.head {
-			if now-t.flows[i].Start < t.opts.ActiveTimeout {
+			if now-t.flow(i).Start < t.opts.ActiveTimeout {
 				break
 			}
 			t.end(i, EndActiveTime)
@@ -197,7 +209,7 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 	k, aToB := MakeKey(p, t.opts.Key, sport, dport)
 	i, ok := t.index[k]
 	if ok {
-		f := &t.flows[i]
+		f := t.flow(i)
 		if f.tcp.closing && p.Proto == 6 && p.TCPFlags&(decode.TCPSyn|decode.TCPAck) == decode.TCPSyn {
 			// A new connection on a closed 5-tuple.
 			t.end(i, f.tcp.reason)
@@ -210,7 +222,7 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 			t.end(t.idleList.head, EndEvicted)
 		}
 		i = t.alloc()
-		t.flows[i].start(k, aToB, p, ts, t.opts.EarlyPackets)
+		t.flow(i).start(k, aToB, p, ts, t.opts.EarlyPackets)
 		t.index[k] = i
 		pushBack(&t.ageList, t.age, i)
 		pushBack(&t.idleList, t.idle, i)
@@ -221,7 +233,7 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 		unlink(&t.idleList, t.idle, i)
 		pushBack(&t.idleList, t.idle, i)
 	}
-	f := &t.flows[i]
+	f := t.flow(i)
 	wasClosing := f.tcp.closing
 	f.add(p, ts, wire, aToB == f.fwdIsA, &t.opts)
 	if f.tcp.closing && !wasClosing {

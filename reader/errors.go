@@ -53,7 +53,7 @@ type FileError struct {
 	Err  error
 }
 
-func (e *FileError) Error() string { return "reader: " + e.Path + ": " + e.Err.Error() }
+func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns the wrapped error.
 func (e *FileError) Unwrap() error { return e.Err }

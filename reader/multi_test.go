@@ -201,7 +201,7 @@ func TestMultiSourceCorpusDir(t *testing.T) {
 	if n != total || n == 0 {
 		t.Errorf("merged %d packets, files hold %d", n, total)
 	}
-	t.Logf("%d files, %d packets, %d warnings, %d backwards steps from files not in time order", len(m.Paths()), n, len(m.Warnings()), outOfOrderInput)
+	t.Logf("%d files, %d packets, warnings %v, %d backwards steps from files not in time order", len(m.Paths()), n, m.Warnings(), outOfOrderInput)
 }
 
 // TestUnknownLinkTypes: link types the decoder does not know are read like

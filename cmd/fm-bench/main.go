@@ -13,10 +13,13 @@
 // wall time) is reported. The file is read once before timing so that every
 // run reads from the page cache. The output is a Markdown table.
 //
-//	fm-bench [-runs 3] [-cmd 'bin/flowmeter flows -o /dev/null {}']... FILE
+//	fm-bench [-runs 3] [-flowmeter bin/flowmeter] [-cmd 'CMD ARGS {}']... FILE
 //
-// In -cmd, {} is replaced by FILE; without {} FILE is appended. The command
-// is split on white space and run without a shell.
+// In -cmd, {} is replaced by FILE (without {} FILE is appended) and {tmp}
+// by a scratch directory that fm-bench removes at the end. The command is
+// split on white space and run without a shell. -flowmeter BIN is shorthand
+// for two commands: `BIN flows -q -f csv -o {tmp}/flows.csv {}` and the same
+// with parquet.
 package main
 
 import (
@@ -71,7 +74,8 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("fm-bench", flag.ContinueOnError)
 	runs := fs.Int("runs", 3, "runs per measurement; the best is reported")
 	var cmds multiFlag
-	fs.Var(&cmds, "cmd", "external command to time (repeatable); {} is the capture path")
+	fs.Var(&cmds, "cmd", "external command to time (repeatable); {} is the capture path, {tmp} a scratch directory")
+	flowmeter := fs.String("flowmeter", "", "flowmeter binary: time `flows` to CSV and to Parquet")
 	conn := fs.String("conn", "", "Zeek conn.log for the log-reading benchmarks (see logbench.go)")
 	eve := fs.String("eve", "", "Suricata eve.json for the log-reading benchmarks (see logbench.go)")
 	if err := fs.Parse(args); err != nil {
@@ -105,6 +109,17 @@ func run(args []string, out io.Writer) error {
 	} {
 		results = append(results, best(*runs, func() result { return inProcess(b, path) }))
 	}
+	if *flowmeter != "" {
+		cmds = append(multiFlag{
+			*flowmeter + " flows -q -f csv -o {tmp}/flows.csv {}",
+			*flowmeter + " flows -q -f parquet -o {tmp}/flows.parquet {}",
+		}, cmds...)
+	}
+	tmp, err := os.MkdirTemp("", "fm-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
 	for _, c := range cmds {
 		argv := strings.Fields(c)
 		if len(argv) == 0 {
@@ -112,17 +127,19 @@ func run(args []string, out io.Writer) error {
 		}
 		subst := false
 		for i, a := range argv {
+			a = strings.ReplaceAll(a, "{tmp}", tmp)
 			if strings.Contains(a, "{}") {
-				argv[i] = strings.ReplaceAll(a, "{}", path)
+				a = strings.ReplaceAll(a, "{}", path)
 				subst = true
 			}
+			argv[i] = a
 		}
 		if !subst {
 			argv = append(argv, path)
 		}
 		results = append(results, best(*runs, func() result {
 			r, err := timeCmd(argv)
-			r.name, r.err, r.allocs = "`"+strings.Join(argv, " ")+"`", err, -1
+			r.name, r.err, r.allocs = "`"+strings.ReplaceAll(strings.Join(argv, " "), tmp, "$TMP")+"`", err, -1
 			return r
 		}))
 	}

@@ -30,6 +30,7 @@ func main() {
 
 func run(args []string, log io.Writer) error {
 	fs := flag.NewFlagSet("fm-gencap", flag.ContinueOnError)
+	fs.SetOutput(log)
 	dir := fs.String("o", "", "output directory (created if missing)")
 	packets := fs.Int("packets", 1_000_000, "minimum number of packets in synth.pcap (0: no main capture)")
 	concurrent := fs.Int("concurrent", 0, "flows active at once (0: packets/100, within 16..50000)")
@@ -46,6 +47,9 @@ func run(args []string, log io.Writer) error {
 	if *dir == "" || fs.NArg() != 0 {
 		fs.Usage()
 		return fmt.Errorf("-o DIR is required and no arguments are taken")
+	}
+	if *packets < 0 || *concurrent < 0 || *synflood < 0 || *connRecords < 0 || *eveRecords < 0 {
+		return fmt.Errorf("counts must not be negative")
 	}
 	if *cidSeed > 0xffff {
 		return fmt.Errorf("-cid-seed %d exceeds 65535", *cidSeed)

@@ -68,6 +68,8 @@ type gopacketView struct {
 	stack            string
 	ipv4Version      uint8 // the version nibble gopacket accepted
 	tcpDataOffset    uint8
+	outerSrc         netip.Addr // first IP header, when there are several
+	outerDst         netip.Addr
 }
 
 func viewGopacket(pkt gopacket.Packet) (gopacketView, bool) {
@@ -79,6 +81,9 @@ func viewGopacket(pkt gopacket.Packet) (gopacketView, bool) {
 		names = append(names, l.LayerType().String())
 		switch l.LayerType() {
 		case layers.LayerTypeIPv4, layers.LayerTypeIPv6:
+			if ipIdx >= 0 && !v.outerSrc.IsValid() {
+				v.outerSrc, v.outerDst = gopacketAddrs(ls[ipIdx])
+			}
 			ipIdx = i
 		case layers.LayerTypeDot1Q:
 			v.vlans = append(v.vlans, l.(*layers.Dot1Q).VLANIdentifier)
@@ -130,6 +135,18 @@ func viewGopacket(pkt gopacket.Packet) (gopacketView, bool) {
 	return v, true
 }
 
+func gopacketAddrs(l gopacket.Layer) (src, dst netip.Addr) {
+	switch ip := l.(type) {
+	case *layers.IPv4:
+		src, _ = netip.AddrFromSlice(ip.SrcIP.To4())
+		dst, _ = netip.AddrFromSlice(ip.DstIP.To4())
+	case *layers.IPv6:
+		src, _ = netip.AddrFromSlice(ip.SrcIP.To16())
+		dst, _ = netip.AddrFromSlice(ip.DstIP.To16())
+	}
+	return src, dst
+}
+
 // compareGopacket returns "" when p agrees with gopacket's view, else the
 // name of the first field that differs.
 func compareGopacket(p *Packet, v *gopacketView) string {
@@ -158,6 +175,9 @@ func compareGopacket(p *Packet, v *gopacketView) string {
 		return "ip-total-length"
 	case v.proto == 6 && (p.TCPFlags != v.flags || p.TCPSeq != v.seq || p.TCPAck != v.ack || p.TCPWindow != v.window):
 		return "tcp-fields"
+	}
+	if v.outerSrc.IsValid() && (p.Tunnel.Src != v.outerSrc || p.Tunnel.Dst != v.outerDst) {
+		return "tunnel-outer-addresses"
 	}
 	n := min(len(v.vlans), len(p.VLANs))
 	if int(p.NumVLANs) != len(v.vlans) {

@@ -334,7 +334,7 @@ func (f *flow) clientThink() int64 {
 		return clampGap(int64(f.logUniform(float64(50*ms), float64(10*sec))))
 	}
 	if f.intn(100) == 0 {
-		return f.between(5*sec, 40*sec)
+		return f.between(1*sec, 10*sec) // an occasional idle pause
 	}
 	return clampGap(int64(f.float() * float64(300*ms)))
 }

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/flowmeter/flowmeter/internal/gencap"
+)
+
+// TestRun measures a small generated capture and checks the table: one row
+// per measurement, the packet count known, no counting disagreement.
+func TestRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := gencap.Generate(f, gencap.Options{Packets: 5000, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var out bytes.Buffer
+	if err := run([]string{"-runs", "1", "-cmd", "cat {}", path}, &out); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{
+		"| cat FILE > /dev/null |", "| gopacket pcapgo + DecodingLayerParser |",
+		"| flowmeter reader.Open + decode.Decode |", "| `cat " + path + "` |",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("missing row %q in\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "WARNING") || strings.Contains(s, "error:") {
+		t.Errorf("unexpected warning or error:\n%s", s)
+	}
+	if !strings.Contains(s, " bytes, "+itoa(st.Packets)+" packets.") {
+		t.Errorf("packet count %d not reported:\n%s", st.Packets, s)
+	}
+}
+
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -1,0 +1,127 @@
+package tsharkcheck
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// repoRoot walks up from the test's directory to the directory holding go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root (go.mod) not found")
+		}
+		dir = parent
+	}
+}
+
+// corpusDir returns ../shared/corpus from the repository root, or skips.
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	c := filepath.Join(repoRoot(t), "..", "shared", "corpus")
+	if _, err := os.Stat(filepath.Join(c, "FORMATS.tsv")); err != nil {
+		t.Skipf("corpus not found at %s (../shared/corpus from the repo root): %v", c, err)
+	}
+	return c
+}
+
+// tsharkScript returns scripts/tshark-fields.sh, or skips when tshark is
+// not installed.
+func tsharkScript(t testing.TB) string {
+	t.Helper()
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not on PATH (Debian/Ubuntu: apt-get install tshark); skipping the tshark comparison")
+	}
+	return filepath.Join(repoRoot(t), "scripts", "tshark-fields.sh")
+}
+
+// allCaptures lists every capture path of FORMATS.tsv (relative to corpus).
+func allCaptures(t testing.TB, corpus string) []string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(corpus, "FORMATS.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for first := true; sc.Scan(); first = false {
+		if first {
+			continue
+		}
+		p, _, _ := strings.Cut(sc.Text(), "\t")
+		out = append(out, p)
+	}
+	return out
+}
+
+// checkAll compares every capture (paths relative to corpus) with two
+// workers and returns the results in input order.
+func checkAll(t *testing.T, script, corpus string, paths []string) []CaptureResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Hour)
+	defer cancel()
+	out := make([]CaptureResult, len(paths))
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = CheckCapture(ctx, script, filepath.Join(corpus, paths[i]))
+				out[i].Path = paths[i]
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("%s: %v", paths[i], err)
+		}
+	}
+	return out
+}
+
+func TestCorpusAgainstTshark(t *testing.T) {
+	corpus := corpusDir(t)
+	script := tsharkScript(t)
+	paths := Subset
+	if os.Getenv("FLOWMETER_CORPUS_FULL") != "" {
+		paths = allCaptures(t, corpus)
+	}
+	start := time.Now()
+	results := checkAll(t, script, corpus, paths)
+	sum := NewSummary(2)
+	for i := range results {
+		sum.Add(&results[i])
+	}
+	var b strings.Builder
+	sum.Report(&b)
+	t.Logf("%d captures in %v\n%s", len(paths), time.Since(start).Round(time.Second), b.String())
+	if out := os.Getenv("FLOWMETER_TSHARK_REPORT"); out != "" {
+		os.WriteFile(out, []byte(b.String()), 0o644)
+	}
+}
