@@ -45,7 +45,7 @@ type fragVal struct {
 type Table struct {
 	opts  Options
 	emit  func(*Flow)
-	index map[Key]int32
+	ix    flowIndex
 	pages [][]Flow // slab in fixed pages: growing never copies flows
 	nflow int32    // slots handed out
 	idle  []links  // by last packet
@@ -77,7 +77,7 @@ func NewTable(opts Options, emit func(*Flow)) *Table {
 	t := &Table{
 		opts:  opts,
 		emit:  emit,
-		index: make(map[Key]int32, capHint),
+		ix:    newFlowIndex(capHint),
 		frags: make(map[fragKey]fragVal),
 		cid:   communityid.New(opts.CommunityIDSeed),
 	}
@@ -88,7 +88,7 @@ func NewTable(opts Options, emit func(*Flow)) *Table {
 }
 
 // Len is the number of open flows.
-func (t *Table) Len() int { return len(t.index) }
+func (t *Table) Len() int { return t.ix.n }
 
 func pushBack(l *list, ln []links, i int32) {
 	ln[i] = links{l.tail, nilSlot}
@@ -144,7 +144,7 @@ func (t *Table) alloc() int32 {
 func (t *Table) end(i int32, reason EndReason) {
 	f := t.flow(i)
 	f.finish(reason, t.cid)
-	delete(t.index, f.Key)
+	t.remove(hashKey(&f.Key), i)
 	unlink(&t.idleList, t.idle, i)
 	unlink(&t.ageList, t.age, i)
 	if t.lingering[i] {
@@ -207,7 +207,9 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 		sport, dport = t.fragmentPorts(p, ts)
 	}
 	k, aToB := MakeKey(p, t.opts.Key, sport, dport)
-	i, ok := t.index[k]
+	h := hashKey(&k)
+	i := t.lookup(h, &k)
+	ok := i >= 0
 	if ok {
 		f := t.flow(i)
 		if f.tcp.closing && p.Proto == 6 && p.TCPFlags&(decode.TCPSyn|decode.TCPAck) == decode.TCPSyn {
@@ -217,16 +219,16 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 		}
 	}
 	if !ok {
-		if t.opts.MaxFlows > 0 && len(t.index) >= t.opts.MaxFlows {
+		if t.opts.MaxFlows > 0 && t.ix.n >= t.opts.MaxFlows {
 			t.Stats.Evicted++
 			t.end(t.idleList.head, EndEvicted)
 		}
 		i = t.alloc()
 		t.flow(i).start(k, aToB, p, ts, t.opts.EarlyPackets)
-		t.index[k] = i
+		t.insert(h, i)
 		pushBack(&t.ageList, t.age, i)
 		pushBack(&t.idleList, t.idle, i)
-		if n := len(t.index); n > t.Stats.PeakFlows {
+		if n := t.ix.n; n > t.Stats.PeakFlows {
 			t.Stats.PeakFlows = n
 		}
 	} else {

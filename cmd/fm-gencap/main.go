@@ -7,7 +7,8 @@
 // It writes DIR/synth.pcap (nanosecond pcap, Ethernet) and
 // DIR/synth.truth.tsv; with -zeek DIR/conn.log, with -eve DIR/eve.json;
 // with -synflood N also DIR/synflood.pcap and DIR/synflood.truth.tsv.
-// -packets 0 skips the main capture.
+// -packets 0 skips the main capture (with -conn-records or -eve-records it
+// writes only the logs, every record synthetic).
 package main
 
 import (
@@ -81,7 +82,7 @@ func run(args []string, log io.Writer) error {
 		return first
 	}
 
-	if *packets > 0 {
+	if *packets > 0 || *connRecords > 0 || *eveRecords > 0 {
 		opt := gencap.Options{
 			Packets:         *packets,
 			Concurrent:      *concurrent,
@@ -90,12 +91,17 @@ func run(args []string, log io.Writer) error {
 			EveRecords:      *eveRecords,
 			CommunityIDSeed: uint16(*cidSeed),
 		}
-		pcap, err := create("synth.pcap")
-		if err != nil {
-			return err
-		}
-		if opt.Truth, err = create("synth.truth.tsv"); err != nil {
-			return err
+		// -packets 0 with -conn-records/-eve-records: logs only, all of
+		// their records synthetic, no capture.
+		var pcap io.Writer = io.Discard
+		var err error
+		if *packets > 0 {
+			if pcap, err = create("synth.pcap"); err != nil {
+				return err
+			}
+			if opt.Truth, err = create("synth.truth.tsv"); err != nil {
+				return err
+			}
 		}
 		if *zeek || *connRecords > 0 {
 			if opt.Conn, err = create("conn.log"); err != nil {
@@ -116,17 +122,23 @@ func run(args []string, log io.Writer) error {
 			return err
 		}
 		el := time.Since(t0)
-		fmt.Fprintf(log, "synth.pcap: %d packets, %d flows (fin %d, rst %d, open %d, udp %d; %d TCP, %d IPv6, %d VLAN, %d reused tuples), %d bytes, span %.3f s\n",
-			st.Packets, st.Flows, st.Ends[gencap.EndFin], st.Ends[gencap.EndRst], st.Ends[gencap.EndOpen], st.Ends[gencap.EndUDP],
-			st.TCPFlows, st.IPv6Flows, st.VLANFlows, st.ReusedTuple, st.FileBytes, float64(st.LastNs-st.FirstNs)/1e9)
+		if *packets > 0 {
+			fmt.Fprintf(log, "synth.pcap: %d packets, %d flows (fin %d, rst %d, open %d, udp %d; %d TCP, %d IPv6, %d VLAN, %d reused tuples), %d bytes, span %.3f s\n",
+				st.Packets, st.Flows, st.Ends[gencap.EndFin], st.Ends[gencap.EndRst], st.Ends[gencap.EndOpen], st.Ends[gencap.EndUDP],
+				st.TCPFlows, st.IPv6Flows, st.VLANFlows, st.ReusedTuple, st.FileBytes, float64(st.LastNs-st.FirstNs)/1e9)
+		}
 		if opt.Conn != nil {
 			fmt.Fprintf(log, "conn.log: %d records\n", st.ConnRecords)
 		}
 		if opt.Eve != nil {
 			fmt.Fprintf(log, "eve.json: %d events\n", st.EveRecords)
 		}
-		fmt.Fprintf(log, "generated in %.2f s (%.0f packets/s, %.0f MB/s written to the pcap)\n",
-			el.Seconds(), float64(st.Packets)/el.Seconds(), float64(st.FileBytes)/el.Seconds()/1e6)
+		if *packets > 0 {
+			fmt.Fprintf(log, "generated in %.2f s (%.0f packets/s, %.0f MB/s written to the pcap)\n",
+				el.Seconds(), float64(st.Packets)/el.Seconds(), float64(st.FileBytes)/el.Seconds()/1e6)
+		} else {
+			fmt.Fprintf(log, "generated in %.2f s\n", el.Seconds())
+		}
 	}
 	if *synflood > 0 {
 		pcap, err := create("synflood.pcap")

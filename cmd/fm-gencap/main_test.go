@@ -41,3 +41,24 @@ func TestRunUsage(t *testing.T) {
 		t.Fatal("negative -packets accepted")
 	}
 }
+
+func TestRunLogsOnly(t *testing.T) {
+	d := t.TempDir()
+	if err := run([]string{"-o", d, "-packets", "0", "-conn-records", "200", "-eve-records", "100"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(d, "synth.pcap")); err == nil {
+		t.Error("synth.pcap written with -packets 0")
+	}
+	conn, _ := os.ReadFile(filepath.Join(d, "conn.log"))
+	eve, _ := os.ReadFile(filepath.Join(d, "eve.json"))
+	rows := 0
+	for _, l := range strings.Split(string(conn), "\n") {
+		if l != "" && l[0] != '#' {
+			rows++
+		}
+	}
+	if rows != 200 || strings.Count(string(eve), "\n") != 100 {
+		t.Fatalf("conn.log %d rows, eve.json %d lines", rows, strings.Count(string(eve), "\n"))
+	}
+}

@@ -293,6 +293,7 @@ func BenchmarkEve(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
+	cpu0 := cpuNanos()
 	recs := 0
 	for i := 0; i < b.N; i++ {
 		rd, _ := NewReader(bytes.NewReader(data))
@@ -304,6 +305,9 @@ func BenchmarkEve(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(recs)/b.Elapsed().Seconds(), "records/s")
+	if cpu := cpuNanos() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(recs)/(float64(cpu)/1e9), "records/cpu-s")
+	}
 }
 
 func FuzzEve(f *testing.F) {

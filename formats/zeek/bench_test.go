@@ -29,6 +29,7 @@ func BenchmarkZeekTSV(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
+	cpu0 := cpuNanos()
 	var c Conn
 	recs := 0
 	for i := 0; i < b.N; i++ {
@@ -43,6 +44,9 @@ func BenchmarkZeekTSV(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(recs)/b.Elapsed().Seconds(), "records/s")
+	if cpu := cpuNanos() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(recs)/(float64(cpu)/1e9), "records/cpu-s")
+	}
 }
 
 func genJSON(n int) []byte {
@@ -61,6 +65,7 @@ func BenchmarkZeekJSON(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
+	cpu0 := cpuNanos()
 	var c Conn
 	recs := 0
 	for i := 0; i < b.N; i++ {
@@ -75,6 +80,9 @@ func BenchmarkZeekJSON(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(recs)/b.Elapsed().Seconds(), "records/s")
+	if cpu := cpuNanos() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(recs)/(float64(cpu)/1e9), "records/cpu-s")
+	}
 }
 
 func BenchmarkZeekTSVWrite(b *testing.B) {
@@ -84,6 +92,7 @@ func BenchmarkZeekTSVWrite(b *testing.B) {
 	recs := 0
 	ev := [][]byte{[]byte("22"), []byte("0.001234")}
 	b.ResetTimer()
+	cpu0 := cpuNanos()
 	for i := 0; i < b.N; i++ {
 		rd, _ := NewTSVReader(bytes.NewReader(data), TSVOptions{NoValidate: true})
 		w := NewWriter(io.Discard, nil, extra)
@@ -98,4 +107,7 @@ func BenchmarkZeekTSVWrite(b *testing.B) {
 		w.Close()
 	}
 	b.ReportMetric(float64(recs)/b.Elapsed().Seconds(), "records/s")
+	if cpu := cpuNanos() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(recs)/(float64(cpu)/1e9), "records/cpu-s")
+	}
 }

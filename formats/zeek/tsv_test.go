@@ -375,7 +375,7 @@ func TestTSVLongLine(t *testing.T) {
 	b.WriteString("x\t1\n")
 	b.WriteString(strings.Repeat("y", MaxLineBytes+10) + "\t2\n")
 	b.WriteString(strings.Repeat("z", 300<<10) + "\t3\n") // longer than the bufio buffer
-	b.WriteString("w\t4")                                  // no final newline
+	b.WriteString("w\t4")                                 // no final newline
 	res := readAllTSV(t, &b, TSVOptions{})
 	if res.records != 3 || res.malCount != 1 || res.mal[0] != (Malformed{4, ReasonLineTooLong, -1}) {
 		t.Fatalf("records %d malformed %+v", res.records, res.mal)

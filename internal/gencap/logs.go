@@ -58,6 +58,7 @@ func (l *logWriters) extra(g *gen) error {
 	if l.eve != nil && g.opt.EveRecords > int(g.st.EveRecords) {
 		nEve = g.opt.EveRecords - int(g.st.EveRecords)
 	}
+	closeNs := max(g.st.LastNs, g.start)
 	if n := max(nConn, nEve); n > 0 {
 		// A scratch generator with its own seed makes the flows; its client
 		// addresses are moved to 100.64.0.0/10 and fd64::/16.
@@ -97,6 +98,7 @@ func (l *logWriters) extra(g *gen) error {
 			} else {
 				f.addr[0][1] = 0x64
 			}
+			closeNs = max(closeNs, f.last)
 			f.idx = g.st.Flows + uint64(i)
 			fl := f.public()
 			if i < nConn {
@@ -113,7 +115,7 @@ func (l *logWriters) extra(g *gen) error {
 	}
 	if l.conn != nil {
 		l.buf = append(l.buf[:0], "#close\t"...)
-		l.buf = appendZeekTime(l.buf, max(g.st.LastNs, g.start))
+		l.buf = appendZeekTime(l.buf, closeNs)
 		l.buf = append(l.buf, '\n')
 		l.conn.Write(l.buf)
 	}

@@ -1,0 +1,124 @@
+package features
+
+import "encoding/binary"
+
+// flowIndex maps keys to table slots: open addressing with linear probing
+// over a compact array of (hash, slot) pairs, so that a lookup touches one
+// small entry per probe and compares a full Key only on a hash match (the
+// Go map compared 74-byte keys on every probe; see docs/PERFORMANCE.md).
+// Deletion shifts entries back, so there are no tombstones.
+type flowIndex struct {
+	e    []indexEntry // power-of-two length
+	mask uint64
+	n    int
+}
+
+type indexEntry struct {
+	hash uint64
+	slot int32 // table slot + 1; 0 marks an empty entry
+}
+
+func newFlowIndex(capHint int) flowIndex {
+	size := 64
+	for size*3 < capHint*4 {
+		size <<= 1
+	}
+	return flowIndex{e: make([]indexEntry, size), mask: uint64(size - 1)}
+}
+
+// hashKey mixes the key's words; the outer tunnel part only when set.
+func hashKey(k *Key) uint64 {
+	le := binary.LittleEndian
+	const m = 0x9E3779B97F4A7C15
+	h := uint64(k.Proto)<<56 ^ uint64(k.IPVersion)<<48 ^ uint64(k.VLAN)<<32 ^ uint64(k.PortA)<<16 ^ uint64(k.PortB)
+	h = (h ^ le.Uint64(k.AddrA[:8])) * m
+	h = (h ^ le.Uint64(k.AddrA[8:])) * m
+	h = (h ^ le.Uint64(k.AddrB[:8])) * m
+	h = (h ^ le.Uint64(k.AddrB[8:])) * m
+	if k.TunProto != 0 {
+		h = (h ^ le.Uint64(k.TunA[:8]) ^ uint64(k.TunProto)) * m
+		h = (h ^ le.Uint64(k.TunA[8:])) * m
+		h = (h ^ le.Uint64(k.TunB[:8])) * m
+		h = (h ^ le.Uint64(k.TunB[8:])) * m
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return h
+}
+
+// lookup returns the slot of k, or -1.
+func (t *Table) lookup(h uint64, k *Key) int32 {
+	ix := &t.ix
+	for i := h & ix.mask; ; i = (i + 1) & ix.mask {
+		e := ix.e[i]
+		if e.slot == 0 {
+			return -1
+		}
+		if e.hash == h && t.flow(e.slot-1).Key == *k {
+			return e.slot - 1
+		}
+	}
+}
+
+// insert adds a key known to be absent.
+func (t *Table) insert(h uint64, slot int32) {
+	ix := &t.ix
+	if (ix.n+1)*4 > len(ix.e)*3 {
+		old := ix.e
+		ix.e = make([]indexEntry, 2*len(old))
+		ix.mask = uint64(len(ix.e) - 1)
+		for _, e := range old {
+			if e.slot != 0 {
+				ix.place(e)
+			}
+		}
+	}
+	ix.place(indexEntry{h, slot + 1})
+	ix.n++
+}
+
+func (ix *flowIndex) place(e indexEntry) {
+	i := e.hash & ix.mask
+	for ix.e[i].slot != 0 {
+		i = (i + 1) & ix.mask
+	}
+	ix.e[i] = e
+}
+
+// remove deletes the entry for slot (whose key hashes to h), shifting later
+// entries of the probe run back.
+func (t *Table) remove(h uint64, slot int32) {
+	ix := &t.ix
+	i := h & ix.mask
+	for ix.e[i].slot != slot+1 {
+		if ix.e[i].slot == 0 {
+			return
+		}
+		i = (i + 1) & ix.mask
+	}
+	ix.n--
+	for {
+		ix.e[i] = indexEntry{}
+		j := i
+		for {
+			j = (j + 1) & ix.mask
+			e := ix.e[j]
+			if e.slot == 0 {
+				return
+			}
+			home := e.hash & ix.mask
+			// e stays if its home lies cyclically in (i, j].
+			if i <= j {
+				if i < home && home <= j {
+					continue
+				}
+			} else if i < home || home <= j {
+				continue
+			}
+			ix.e[i] = e
+			i = j
+			break
+		}
+	}
+}
