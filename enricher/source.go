@@ -168,11 +168,8 @@ func (s *zeekTSVSource) Next() (*Record, error) {
 			return nil, err
 		}
 		if rec.Header != s.hdr {
-			h := rec.Header
-			s.hdr = h
-			s.ix = tsvIndex{ts: h.Index("ts"), origH: h.Index("id.orig_h"), respH: h.Index("id.resp_h"),
-				origP: h.Index("id.orig_p"), respP: h.Index("id.resp_p"), proto: h.Index("proto"),
-				ipProto: h.Index("ip_proto"), duration: h.Index("duration"), cid: h.Index("community_id")}
+			s.hdr = rec.Header
+			s.ix = newTSVIndex(rec.Header)
 		}
 		s.rec = Record{Kind: LogZeekTSV, Zeek: rec, Line: rec.Line}
 		if !fillTSVQuery(rec, &s.ix, &s.rec) {
@@ -186,36 +183,49 @@ func (s *zeekTSVSource) Next() (*Record, error) {
 	}
 }
 
+// Column names Zeek writes for the connection tuple, with the renamings of
+// Log::default_field_name_map / scope_sep seen in practice.
+var (
+	aliasOrigH = []string{"id.orig_h", "id_orig_h", "src", "orig_h", "id::orig_h"}
+	aliasOrigP = []string{"id.orig_p", "id_orig_p", "src_port", "orig_p", "id::orig_p"}
+	aliasRespH = []string{"id.resp_h", "id_resp_h", "dst", "resp_h", "id::resp_h"}
+	aliasRespP = []string{"id.resp_p", "id_resp_p", "dst_port", "resp_p", "id::resp_p"}
+)
+
+func indexAny(h *zeek.Header, names []string) int {
+	for _, n := range names {
+		if i := h.Index(n); i >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func newTSVIndex(h *zeek.Header) tsvIndex {
+	return tsvIndex{ts: h.Index("ts"), origH: indexAny(h, aliasOrigH), respH: indexAny(h, aliasRespH),
+		origP: indexAny(h, aliasOrigP), respP: indexAny(h, aliasRespP), proto: h.Index("proto"),
+		ipProto: h.Index("ip_proto"), duration: h.Index("duration"), cid: h.Index("community_id")}
+}
+
 // fillTSVQuery builds the join key of a conn.log record. A record without
-// the tuple columns (another log type) still yields a record, with an
-// empty query; a record whose addresses do not parse is reported false.
+// the tuple columns (another log, a cut) yields an empty query (it will be
+// unmatched, reason no_community_id unless it has a community_id); a
+// record whose addresses are present but do not parse is reported false.
+// It does not allocate.
 func fillTSVQuery(rec *zeek.Record, ix *tsvIndex, out *Record) bool {
 	q := &out.Query
 	*q = Query{}
-	var c zeek.Conn
-	if zeek.FillConn(rec, &c) {
-		q.Proto, q.Orig, q.Resp, q.OrigPort, q.RespPort = c.Proto, c.OrigH, c.RespH, c.OrigP, c.RespP
-		q.CommunityID = c.CommunityID
-		q.Start, q.End, q.HasTime = c.Start, c.Start+c.Duration, true
-	} else {
-		var st zeek.Status
-		if q.Orig, st = rec.Addr(ix.origH); st != zeek.OK && st != zeek.Absent {
-			return false
-		}
-		if q.Resp, st = rec.Addr(ix.respH); st != zeek.OK && st != zeek.Absent {
-			return false
-		}
-		q.OrigPort, _ = rec.Port(ix.origP)
-		q.RespPort, _ = rec.Port(ix.respP)
-		if v, st := rec.Raw(ix.proto); st == zeek.OK {
-			q.Proto = zeek.ProtoNumber(v, q.Orig.Is6() && !q.Orig.Is4In6())
-		}
-		if v, st := rec.Raw(ix.cid); st == zeek.OK {
-			q.CommunityID = v
-		}
-		if _, st := rec.Raw(ix.ts); st == zeek.OK {
-			out.BadTime = true
-		}
+	var st zeek.Status
+	if q.Orig, st = rec.Addr(ix.origH); st == zeek.Bad {
+		return false
+	}
+	if q.Resp, st = rec.Addr(ix.respH); st == zeek.Bad {
+		return false
+	}
+	q.OrigPort, _ = rec.Port(ix.origP)
+	q.RespPort, _ = rec.Port(ix.respP)
+	if v, st := rec.Raw(ix.proto); st == zeek.OK {
+		q.Proto = zeek.ProtoNumber(v, q.Orig.Is6() && !q.Orig.Is4In6())
 	}
 	if q.Proto == 0 {
 		// Zeek logs protocols it does not parse (SCTP) as unknown_transport;
@@ -223,6 +233,16 @@ func fillTSVQuery(rec *zeek.Record, ix *tsvIndex, out *Record) bool {
 		if n, st := rec.Count(ix.ipProto); st == zeek.OK && n < 256 {
 			q.Proto = uint8(n)
 		}
+	}
+	if v, st := rec.Raw(ix.cid); st == zeek.OK {
+		q.CommunityID = v
+	}
+	switch ts, st := rec.Time(ix.ts); st {
+	case zeek.OK:
+		d, _ := rec.Interval(ix.duration)
+		q.Start, q.End, q.HasTime = ts, ts+max(d, 0), true
+	case zeek.Bad:
+		out.BadTime = true
 	}
 	return true
 }

@@ -202,8 +202,10 @@ func timeCmd(argv []string) (result, error) {
 	t0 := time.Now()
 	err := cmd.Run()
 	r := result{wall: time.Since(t0)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && cmd.ProcessState != nil {
-		r.maxRSSKB = ru.Maxrss // kilobytes on Linux
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.maxRSSKB = ru.Maxrss // kilobytes on Linux
+		}
 	}
 	if err != nil {
 		return r, fmt.Errorf("%s: %v: %s", strings.Join(argv, " "), err, strings.TrimSpace(stderr.String()))

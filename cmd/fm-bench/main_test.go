@@ -46,3 +46,17 @@ func TestRun(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func TestRunBadCommand(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.pcap")
+	f, _ := os.Create(path)
+	gencap.Generate(f, gencap.Options{Packets: 100, Seed: 1})
+	f.Close()
+	var out bytes.Buffer
+	if err := run([]string{"-runs", "1", "-cmd", "/nonexistent/binary {}", path}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "| `/nonexistent/binary "+path+"` | error: ") {
+		t.Fatalf("missing error row:\n%s", out.String())
+	}
+}
