@@ -168,6 +168,9 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("%v", err)
 	}
+	if format != "csv" {
+		schema = schema.Deduplicated() // JSON keys and Parquet columns must be unique
+	}
 	if format == "parquet" && out == "-" {
 		return usagef("Parquet needs a file: add -o FILE.parquet (standard output takes csv or jsonl)")
 	}
