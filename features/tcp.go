@@ -100,13 +100,25 @@ func (f *Flow) updateTCP(p *decode.Packet, fwd bool, ts int64, linger int64) {
 	// Endpoint states.
 	switch {
 	case rst:
-		*me = tcpReset
+		// Zeek (UpdateClosedState): after a FIN exchange from both
+		// sides, a RST does not change the state.
+		if *me != tcpClosed || *peer != tcpClosed {
+			*me = tcpReset
+		}
 	case fin:
 		if *me != tcpReset {
 			*me = tcpClosed
 		}
 	case syn && ack:
-		if *me == tcpInactive || *me == tcpPartial || *me == tcpSynSent {
+		switch {
+		case *me == tcpInactive && !fwd:
+			// Zeek (UpdateInactiveState): the responder's SYN-ACK
+			// establishes it, and an originator that sent a SYN.
+			*me = tcpEstablished
+			if *peer == tcpSynSent {
+				*peer = tcpEstablished
+			}
+		case *me == tcpInactive || *me == tcpPartial || *me == tcpSynSent:
 			*me = tcpSynAckSent
 		}
 	case syn:
@@ -116,7 +128,13 @@ func (f *Flow) updateTCP(p *decode.Packet, fwd bool, ts int64, linger int64) {
 	default:
 		switch *me {
 		case tcpInactive:
-			*me = tcpPartial
+			// Zeek: a pure ACK answering an established peer (the
+			// SYN was missed) establishes; anything else is partial.
+			if ack && *peer == tcpEstablished {
+				*me = tcpEstablished
+			} else {
+				*me = tcpPartial
+			}
 		case tcpSynSent, tcpSynAckSent:
 			if ack && (*peer == tcpSynSent || *peer == tcpSynAckSent || *peer == tcpEstablished) {
 				*me = tcpEstablished
