@@ -27,7 +27,8 @@ type CSVWriter struct {
 }
 
 // NewCSVWriter returns a CSV writer for the columns of s. A schema that
-// ValidateSchema rejects makes every method return that error.
+// ValidateSchema rejects makes every method return that error. Repeated
+// column names are written as they are.
 func NewCSVWriter(w io.Writer, s *features.Schema) FlowWriter {
 	c := &CSVWriter{}
 	c.init(w, s)

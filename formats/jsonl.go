@@ -24,10 +24,13 @@ type JSONLWriter struct {
 }
 
 // NewJSONLWriter returns a JSON lines writer for the columns of s. A schema
-// that ValidateSchema rejects makes every method return that error.
+// that ValidateUnique rejects makes every method return that error.
 func NewJSONLWriter(w io.Writer, s *features.Schema) FlowWriter {
 	j := &JSONLWriter{}
 	j.init(w, s)
+	if j.err == nil {
+		j.err = ValidateUnique(s)
+	}
 	if j.err == nil {
 		j.keys = make([][]byte, len(s.Columns))
 		for i := range s.Columns {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"runtime/debug"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
@@ -35,6 +36,25 @@ const DefaultParquetRowGroup = 128 << 10
 // parquet-go in one WriteRows call.
 const parquetBatch = 256
 
+// createdBy returns the application, version and build for the file's
+// created_by field ("flowmeter version v1.2.3 (build 0123456789ab)"), from
+// the binary's build information.
+func createdBy() (app, version, build string) {
+	version, build = "(devel)", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		for _, st := range bi.Settings {
+			if st.Key == "vcs.revision" && st.Value != "" {
+				build = st.Value[:min(12, len(st.Value))]
+			}
+		}
+	}
+	// parquet-go writes version + "(build " without a space between them.
+	return "flowmeter", version + " ", build
+}
+
 // ParquetSchema returns the Parquet schema of s, columns in schema order
 // (parquet.Group would sort them by name):
 //
@@ -45,7 +65,7 @@ const parquetBatch = 256
 //	KindAddr   optional BYTE_ARRAY (logical STRING), null for an invalid Addr
 //
 // The name of the Parquet schema is s.Name, or "flow" if empty. It panics
-// on a column with an unknown Kind; call ValidateSchema first when s is not
+// on a column with an unknown Kind; call ValidateUnique first when s is not
 // known to be good (NewParquetWriter does). Compression is a writer option,
 // not part of the schema: the enricher should pass
 // parquet.Compression(&parquet.Zstd) as NewParquetWriter does.
@@ -147,9 +167,9 @@ type ParquetWriter struct {
 type span struct{ off, n int32 }
 
 // NewParquetWriter returns a Parquet writer for the columns of s. It fails
-// with ErrBadSchema for a schema ValidateSchema rejects.
+// with ErrBadSchema for a schema ValidateUnique rejects.
 func NewParquetWriter(w io.Writer, s *features.Schema, opts ParquetOptions) (FlowWriter, error) {
-	if err := ValidateSchema(s); err != nil {
+	if err := ValidateUnique(s); err != nil {
 		return nil, err
 	}
 	rg := opts.MaxRowsPerRowGroup
@@ -160,7 +180,7 @@ func NewParquetWriter(w io.Writer, s *features.Schema, opts ParquetOptions) (Flo
 		ParquetSchema(s),
 		parquet.Compression(&parquet.Zstd),
 		parquet.MaxRowsPerRowGroup(rg),
-		parquet.CreatedBy("flowmeter", "", ""),
+		parquet.CreatedBy(createdBy()),
 	}
 	if opts.PageBufferSize > 0 {
 		wopts = append(wopts, parquet.PageBufferSize(opts.PageBufferSize))

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -61,6 +62,9 @@ func TestParquetRoundTrip(t *testing.T) {
 	}
 	if n := len(f.RowGroups()); n != 5 { // ceil(300/64)
 		t.Errorf("%d row groups, want 5 of at most 64 rows", n)
+	}
+	if cb := f.Metadata().CreatedBy; !strings.HasPrefix(cb, "flowmeter version ") || strings.Contains(cb, ")(build") {
+		t.Errorf("created_by %q", cb)
 	}
 	if v, ok := f.Lookup("flowmeter.schema"); !ok || v != "test" {
 		t.Errorf("metadata flowmeter.schema = %q, %v", v, ok)

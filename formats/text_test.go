@@ -333,10 +333,6 @@ func TestNilFlowAndBadSchema(t *testing.T) {
 		{Columns: []features.Column{{Name: "a", Kind: features.KindInt}}},
 		{Columns: []features.Column{{Name: "", Kind: features.KindInt, Int: func(*features.Flow) int64 { return 0 }}}},
 		{Columns: []features.Column{{Name: "a", Kind: 42, Int: func(*features.Flow) int64 { return 0 }}}},
-		{Columns: []features.Column{
-			{Name: "a", Kind: features.KindInt, Int: func(*features.Flow) int64 { return 0 }},
-			{Name: "a", Kind: features.KindInt, Int: func(*features.Flow) int64 { return 0 }},
-		}},
 	}
 	for i, b := range bad {
 		if err := ValidateSchema(b); !errors.Is(err, ErrBadSchema) {
@@ -347,6 +343,29 @@ func TestNilFlowAndBadSchema(t *testing.T) {
 				t.Errorf("%s bad schema %d: %v", format, i, err)
 			}
 		}
+	}
+	// Repeated names: a CSV header may repeat them (CIC-IDS2017 does);
+	// JSON keys and Parquet columns may not.
+	dup := &features.Schema{Columns: []features.Column{
+		{Name: "a", Kind: features.KindInt, Int: func(*features.Flow) int64 { return 1 }},
+		{Name: "a", Kind: features.KindInt, Int: func(*features.Flow) int64 { return 2 }},
+	}}
+	var out bytes.Buffer
+	w, err := NewFlowWriter("csv", &out, dup)
+	if err != nil {
+		t.Fatalf("csv with repeated names: %v", err)
+	}
+	w.Write(testFlows(1))
+	if err := w.Close(); err != nil || out.String() != "a,a\n1,2\n" {
+		t.Errorf("csv with repeated names: %q %v", out.String(), err)
+	}
+	for _, format := range []string{"jsonl", "parquet"} {
+		if _, err := NewFlowWriter(format, io.Discard, dup); !errors.Is(err, ErrBadSchema) {
+			t.Errorf("%s with repeated names: %v", format, err)
+		}
+	}
+	if err := NewJSONLWriter(io.Discard, dup).Write(testFlows(1)); !errors.Is(err, ErrBadSchema) {
+		t.Errorf("NewJSONLWriter with repeated names: %v", err)
 	}
 	if _, err := NewFlowWriter("xml", io.Discard, s); !errors.Is(err, ErrUnknownFormat) {
 		t.Errorf("xml: %v", err)

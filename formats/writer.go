@@ -48,17 +48,21 @@ var (
 var Formats = []string{"csv", "jsonl", "parquet"}
 
 // NewFlowWriter returns the writer for format "csv", "jsonl" or "parquet"
-// (Parquet with default ParquetOptions). All three only need an io.Writer,
+// (Parquet with default ParquetOptions), after ValidateSchema (csv) or
+// ValidateUnique (jsonl, parquet). All three only need an io.Writer,
 // but Parquet output is only useful as a whole file: standard output ("-o -")
 // is meant for csv and jsonl, whose lines can be streamed to a pipe.
 func NewFlowWriter(format string, w io.Writer, s *features.Schema) (FlowWriter, error) {
-	if err := ValidateSchema(s); err != nil {
-		return nil, err
-	}
 	switch format {
 	case "csv":
+		if err := ValidateSchema(s); err != nil {
+			return nil, err
+		}
 		return NewCSVWriter(w, s), nil
 	case "jsonl", "json", "ndjson":
+		if err := ValidateUnique(s); err != nil {
+			return nil, err
+		}
 		return NewJSONLWriter(w, s), nil
 	case "parquet":
 		return NewParquetWriter(w, s, ParquetOptions{})
@@ -67,21 +71,19 @@ func NewFlowWriter(format string, w io.Writer, s *features.Schema) (FlowWriter, 
 }
 
 // ValidateSchema checks that every column of s can be written: a known
-// Kind, the getter that Kind needs, and a non-empty name not used twice.
+// Kind, the getter that Kind needs, and a non-empty name. Repeated names
+// are allowed here, because a CSV header may repeat one (the CIC-IDS2017
+// files have "Fwd Header Length" twice); the JSON lines and Parquet writers
+// also need unique names, see ValidateUnique and Schema.Deduplicated.
 func ValidateSchema(s *features.Schema) error {
 	if s == nil || len(s.Columns) == 0 {
 		return fmt.Errorf("%w: no columns", ErrBadSchema)
 	}
-	seen := make(map[string]int, len(s.Columns))
 	for i := range s.Columns {
 		c := &s.Columns[i]
 		if c.Name == "" {
 			return fmt.Errorf("%w: column %d has no name", ErrBadSchema, i)
 		}
-		if j, dup := seen[c.Name]; dup {
-			return fmt.Errorf("%w: columns %d and %d are both named %q", ErrBadSchema, j, i, c.Name)
-		}
-		seen[c.Name] = i
 		var ok bool
 		switch c.Kind {
 		case features.KindInt, features.KindTime:
@@ -98,6 +100,23 @@ func ValidateSchema(s *features.Schema) error {
 		if !ok {
 			return fmt.Errorf("%w: column %q of kind %v has no %v getter", ErrBadSchema, c.Name, c.Kind, c.Kind)
 		}
+	}
+	return nil
+}
+
+// ValidateUnique is ValidateSchema plus unique column names, which JSON
+// objects and Parquet schemas need.
+func ValidateUnique(s *features.Schema) error {
+	if err := ValidateSchema(s); err != nil {
+		return err
+	}
+	seen := make(map[string]int, len(s.Columns))
+	for i := range s.Columns {
+		n := s.Columns[i].Name
+		if j, dup := seen[n]; dup {
+			return fmt.Errorf("%w: columns %d and %d are both named %q (see features.Schema.Deduplicated)", ErrBadSchema, j, i, n)
+		}
+		seen[n] = i
 	}
 	return nil
 }
