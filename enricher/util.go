@@ -22,3 +22,23 @@ func jsonUint(raw []byte, key string) uint64 {
 	}
 	return v.Uint()
 }
+
+func unsafeBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// jsonGet returns the top-level member key (no path syntax) of an object.
+func jsonGet(raw []byte, key string) gjson.Result {
+	var out gjson.Result
+	gjson.Parse(unsafeString(raw)).ForEach(func(k, v gjson.Result) bool {
+		if k.Str == key {
+			out = v
+			return false
+		}
+		return true
+	})
+	return out
+}

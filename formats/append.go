@@ -88,6 +88,12 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // appendFloat appends the shortest decimal that parses back to exactly v
 // (strconv 'g', precision -1). The caller handles NaN and ±Inf.
 func appendFloat(dst []byte, v float64) []byte {
+	// Whole numbers (counts, minima, maxima, zeros: most feature values) take
+	// the integer path, about 10x faster than the shortest-float search; the
+	// text parses back to the same float64, and -0 keeps its sign below.
+	if i := int64(v); float64(i) == v && i > -1<<53 && i < 1<<53 && (i != 0 || !math.Signbit(v)) {
+		return strconv.AppendInt(dst, i, 10)
+	}
 	return strconv.AppendFloat(dst, v, 'g', -1, 64)
 }
 

@@ -31,7 +31,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{inspectCmd, flowsCmd, versionCmd}
+	commands = []*command{inspectCmd, flowsCmd, enrichCmd, versionCmd}
 }
 
 var versionCmd = &command{
