@@ -189,33 +189,17 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("%v", err)
 	}
-	var writeErr error
-	batch := make([]*features.Flow, 0, 256)
-	store := make([]features.Flow, 256)
-	flush := func() {
-		if len(batch) > 0 && writeErr == nil {
-			writeErr = w.Write(batch)
-		}
-		batch = batch[:0]
-	}
-	emit := func(f *features.Flow) {
-		store[len(batch)] = *f
-		batch = append(batch, &store[len(batch)])
-		if len(batch) == cap(batch) {
-			flush()
-		}
-	}
+	batcher := engine.NewBatcher(256, w.Write)
 	prog := &engine.Progress{}
 	var bar *progressBar
 	if !quiet {
 		bar = startProgress(stderr, prog, inputSize(paths))
 	}
 	began := time.Now()
-	st, runErr := engine.Run(ctx, src, cfg, emit, prog)
+	st, runErr := engine.Run(ctx, src, cfg, batcher.Emit, prog)
 	bar.stop()
-	flush()
-	if writeErr != nil {
-		return fmt.Errorf("writing %s: %w", out, writeErr)
+	if err := batcher.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
