@@ -28,9 +28,15 @@ type ParquetOptions struct {
 	Metadata map[string]string
 }
 
-// DefaultParquetRowGroup is the default row group bound: about 100 MB of
-// uncompressed pages for a schema of 100 float columns.
-const DefaultParquetRowGroup = 128 << 10
+// DefaultParquetRowGroup is the default row group bound: about 25 MB of
+// uncompressed pages for a schema of 100 float columns, which keeps the
+// writer's memory well below the flow table's (docs/PERFORMANCE.md).
+const DefaultParquetRowGroup = 32 << 10
+
+// DefaultParquetPageBuffer is the default page buffer per column. parquet-go's
+// own default (256 KiB) costs 50 MB for a 200-column schema before a row is
+// written; 32 KiB pages compress as well for these columns.
+const DefaultParquetPageBuffer = 32 << 10
 
 // parquetBatch is how many rows the writer converts before handing them to
 // parquet-go in one WriteRows call.
@@ -182,9 +188,11 @@ func NewParquetWriter(w io.Writer, s *features.Schema, opts ParquetOptions) (Flo
 		parquet.MaxRowsPerRowGroup(rg),
 		parquet.CreatedBy(createdBy()),
 	}
-	if opts.PageBufferSize > 0 {
-		wopts = append(wopts, parquet.PageBufferSize(opts.PageBufferSize))
+	pb := opts.PageBufferSize
+	if pb <= 0 {
+		pb = DefaultParquetPageBuffer
 	}
+	wopts = append(wopts, parquet.PageBufferSize(pb))
 	for k, v := range opts.Metadata {
 		wopts = append(wopts, parquet.KeyValueMetadata(k, v))
 	}
