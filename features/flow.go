@@ -30,8 +30,9 @@ func (r EndReason) String() string {
 	return "unknown"
 }
 
-// MaxEarlyPackets bounds Options.EarlyPackets.
-const MaxEarlyPackets = 32
+// MaxEarlyPackets bounds Options.EarlyPackets. Every open flow carries the
+// arrays, so the bound is part of the per-flow memory budget.
+const MaxEarlyPackets = 16
 
 // Direction holds the per-direction accumulators of a flow.
 type Direction struct {

@@ -40,7 +40,7 @@ Flags:
                            last ACKs (default 5s)
   --max-flows N            bound on concurrent flows; the longest-idle flow is
                            evicted (default 0 = unbounded)
-  --early-packets N        early-flow sequence length, 0-32 (default 10)
+  --early-packets N        early-flow sequence length, 0-16 (default 10)
   --community-id-seed N    Community ID seed (default 0)
   --key-vlan               separate flows by outer VLAN ID
   --key-tunnel             separate flows by outer tunnel endpoints
@@ -255,6 +255,9 @@ func printSummary(w io.Writer, st *engine.Stats, elapsed time.Duration, warnings
 	}
 	if len(reasons) > 0 {
 		fmt.Fprintf(&b, " (ended by %s)", strings.Join(reasons, ", "))
+	}
+	if st.Table.PeakFlows > 0 {
+		fmt.Fprintf(&b, "; at most %d open at once", st.Table.PeakFlows)
 	}
 	if st.Table.Evicted > 0 {
 		fmt.Fprintf(&b, "; %d evicted by --max-flows", st.Table.Evicted)
