@@ -135,7 +135,7 @@ const (
 	zcFragments  zeekClass = "IP fragments (Zeek reassembles; we count each fragment)"
 	zcFiltered   zeekClass = "Zeek's test script installs a packet filter during the run (Zeek saw fewer packets)"
 	zcTSO        zeekClass = "IPv4 total length 0 (TCP segmentation offload): Zeek adds 0 IP bytes, we use the captured length"
-	zcDecoder    zeekClass = "DECODER GAP (frames our decoder does not turn into this flow: FabricPath, PBB, radiotap, A-MSDU, Teredo on a non-3544 port)"
+	zcDecoder    zeekClass = "DECODER GAP (frames our decoder does not turn into this flow: A-MSDU subframes after the first, Teredo on a non-3544 port)"
 	zcNoCounts   zeekClass = "baseline lacks packet/byte columns"
 	zcUnknown    zeekClass = "unknown transport without ip_proto"
 	zcMismatch   zeekClass = "MISMATCH"

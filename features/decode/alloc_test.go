@@ -16,6 +16,8 @@ func representativeFrames(t testing.TB) []decodeCase {
 		"ipv6 hbh dstopts routing fragment tcp": true, "ipv4 non-first fragment": true,
 		"vxlan inner truncated falls back to outer": true, "vxlan in gre keeps outermost tuple": true,
 		"ethernet/arp": true, "too many layers": true, "icmp echo": true,
+		"fabricpath ipv4": true, "vlan pbb vlan ipv4": true, "802.11 qos 4-address ipv6": true,
+		"radiotap data pad": true, "gre aruba 0x8240 a-msdu": true,
 	}
 	var out []decodeCase
 	for _, c := range decodeCases() {

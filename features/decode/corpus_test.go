@@ -295,8 +295,6 @@ func explainedDifference(key string) string {
 	ours, gp, _ := strings.Cut(rest, " | ")
 	gp = strings.TrimPrefix(gp, "gopacket ")
 	switch {
-	case what == "status:unsupported link type" && (strings.HasPrefix(gp, "Dot11/") || strings.HasPrefix(gp, "RadioTap/")):
-		return "802.11 and radiotap link types are not decoded"
 	case strings.Contains(ours, "teredo") && !strings.Contains(gp, "IPv6"):
 		return "Teredo: we decode the inner IPv6 packet, gopacket stops at UDP 3544"
 	case strings.HasPrefix(what, "gopacket-accepts-ipv4-version-"):

@@ -94,6 +94,7 @@ const (
 	innerEtherType        // the payload of EtherType et
 	innerIP               // IPv4 or IPv6 by version nibble
 	innerPPP              // a PPP frame (address/control optional)
+	innerIEEE80211        // an IEEE 802.11 frame (Aruba GRE)
 )
 
 // decodeTunnel decodes the inner packet b of a tunnel whose outer summary is
@@ -104,7 +105,8 @@ func decodeTunnel(b []byte, p *Packet, depth int, bit Encap, kind int, et uint16
 	outer := *p
 	tun := p.Tunnel
 	if p.Encap&encapTunnels == 0 {
-		tun = Tunnel{Src: p.Src, Dst: p.Dst, Proto: p.Proto, SrcPort: p.SrcPort, DstPort: p.DstPort}
+		tun = Tunnel{Src: p.Src, Dst: p.Dst, Proto: p.Proto, SrcPort: p.SrcPort, DstPort: p.DstPort,
+			IPTotalLen: p.IPTotalLen, TTL: p.TTL}
 	}
 	*p = Packet{
 		VLANs:    p.VLANs,
@@ -129,6 +131,11 @@ func decodeTunnel(b []byte, p *Packet, depth int, bit Encap, kind int, et uint16
 			s = StatusTruncatedTunnel
 		} else {
 			s = decodePPP(proto, rest, p, depth)
+		}
+	case innerIEEE80211:
+		s = decodeIEEE80211(b, p, depth)
+		if s == StatusTruncatedLink {
+			s = StatusTruncatedTunnel
 		}
 	}
 	if s == StatusOK {

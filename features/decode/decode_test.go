@@ -110,7 +110,7 @@ func decodeCases() []decodeCase {
 	add("ppp compressed protocol", LinkPPP, cat([]byte{0x57}, ip6UDP), p6UDP)
 	add("ppp lcp", LinkPPPHDLC, cat([]byte{0xff, 0x03}, be16(0xc021), make([]byte, 8)), Packet{Status: StatusNotIP})
 	add("cisco hdlc", LinkCHDLC, cat([]byte{0x0f, 0}, be16(0x0800), ipTCP), pTCP)
-	add("unsupported link", 127, ipTCP, Packet{Status: StatusUnsupportedLink})
+	add("unsupported link", 147, ipTCP, Packet{Status: StatusUnsupportedLink})
 
 	// --- MPLS, PPPoE ---
 	add("mpls 2 labels ipv4", LinkEthernet, eth(0x8847, cat(be32(100<<12|64), be32(200<<12|1<<8|64), ipTCP)),
@@ -324,6 +324,104 @@ func decodeCases() []decodeCase {
 	add("too many layers", LinkRaw, deep, Packet{Status: StatusTooManyLayers, IPVersion: 4, Src: mustAddr(c4), Dst: mustAddr(d4),
 		Proto: 4, TTL: 64, IPTotalLen: uint32(len(deep)), IPHeaderLen: 20, FragID: 0x1234, EtherType: 0x0800,
 		PayloadLen: uint32(len(deep) - 20), InnerStatus: StatusTooManyLayers})
+	// --- FabricPath, PBB ---
+	add("fabricpath ipv4", LinkEthernet, eth(0x8903, cat(be16(0x0c3f), eth(0x0800, ipTCP))),
+		with(pTCP, func(p *Packet) { p.Encap = EncapFabricPath }))
+	add("fabricpath inner vlan ipv6", LinkEthernet, eth(0x8903, cat(be16(1), eth(0x8100, vlan(12, 0x86dd, ip6UDP)))),
+		with(p6UDP, func(p *Packet) { p.Encap = EncapFabricPath | EncapVLAN; p.VLANs[0] = 12; p.NumVLANs = 1 }))
+	add("fabricpath truncated", LinkEthernet, eth(0x8903, cat(be16(1), macA)), Packet{Status: StatusTruncatedLink, EtherType: 0x8903})
+	add("fabricpath inner arp", LinkEthernet, eth(0x8903, cat(be16(1), eth(0x0806, make([]byte, 28)))),
+		Packet{Status: StatusNotIP, EtherType: 0x0806, Encap: EncapFabricPath})
+	add("vlan pbb vlan ipv4", LinkEthernet, eth(0x8100, vlan(4051, 0x88e7, cat(be32(0x001ebb30), eth(0x8100, vlan(7, 0x0800, ipTCP))))),
+		with(pTCP, func(p *Packet) { p.Encap = EncapPBB | EncapVLAN; p.VLANs = [3]uint16{4051, 7}; p.NumVLANs = 2 }))
+	add("pbb ipv6", LinkEthernet, eth(0x88e7, cat(be32(1), eth(0x86dd, ip6UDP))),
+		with(p6UDP, func(p *Packet) { p.Encap = EncapPBB }))
+	add("pbb truncated", LinkEthernet, eth(0x88e7, cat(be32(1), macA, macB)), Packet{Status: StatusTruncatedLink, EtherType: 0x88e7})
+	pbbDeep := eth(0x0800, ipTCP)
+	for i := 0; i < MaxDepth; i++ {
+		pbbDeep = eth(0x88e7, cat(be32(1), pbbDeep))
+	}
+	add("pbb nested beyond MaxDepth", LinkEthernet, pbbDeep, Packet{Status: StatusTooManyLayers, EtherType: 0x88e7, Encap: EncapPBB})
+
+	// --- IEEE 802.11, radiotap, Aruba GRE ---
+	snap := func(et uint16, payload []byte) []byte {
+		return cat([]byte{0xaa, 0xaa, 0x03, 0, 0, 0}, be16(et), payload)
+	}
+	// wlan builds a data frame: FC, duration, 3 addresses, sequence control,
+	// address 4 when both DS bits are set, then extra (QoS, HT control).
+	wlan := func(fc0, fc1 byte, extra []byte, payload []byte) []byte {
+		h := cat([]byte{fc0, fc1, 0x2c, 0}, macA, macB, macA, []byte{0x10, 0})
+		if fc1&3 == 3 {
+			h = cat(h, macB)
+		}
+		return cat(h, extra, payload)
+	}
+	add("802.11 data to-DS ipv4", LinkIEEE80211, wlan(0x08, 0x01, nil, snap(0x0800, ipTCP)), pTCP)
+	add("802.11 data bridge-tunnel oui", LinkIEEE80211, wlan(0x08, 0x02, nil, cat([]byte{0xaa, 0xaa, 0x03, 0, 0, 0xf8}, be16(0x0800), ipTCP)), pTCP)
+	add("802.11 qos 4-address ipv6", LinkIEEE80211, wlan(0x88, 0x03, []byte{0x05, 0}, snap(0x86dd, ip6UDP)), p6UDP)
+	add("802.11 qos +HTC", LinkIEEE80211, wlan(0x88, 0x82, []byte{0, 0, 1, 2, 3, 4}, snap(0x0800, ipTCP)), pTCP)
+	add("802.11 qos vlan", LinkIEEE80211, wlan(0x88, 0x01, []byte{0, 0}, snap(0x8100, vlan(9, 0x0800, ipTCP))),
+		with(pTCP, func(p *Packet) { p.Encap = EncapVLAN; p.VLANs[0] = 9; p.NumVLANs = 1 }))
+	add("802.11 protected", LinkIEEE80211, wlan(0x88, 0x41, []byte{0, 0}, make([]byte, 60)), Packet{Status: StatusNotIP})
+	add("802.11 null data", LinkIEEE80211, wlan(0x48, 0x01, nil, nil), Packet{Status: StatusNotIP})
+	add("802.11 beacon", LinkIEEE80211, wlan(0x80, 0, nil, make([]byte, 40)), Packet{Status: StatusNotIP})
+	add("802.11 llc not snap", LinkIEEE80211, wlan(0x08, 0x01, nil, cat([]byte{0x42, 0x42, 0x03}, make([]byte, 40))), Packet{Status: StatusNotIP})
+	add("802.11 apple oui", LinkIEEE80211, wlan(0x08, 0x01, nil, cat([]byte{0xaa, 0xaa, 0x03, 0, 0x17, 0xf2}, be16(0x0800), ipTCP)), Packet{Status: StatusNotIP})
+	add("802.11 arp", LinkIEEE80211, wlan(0x08, 0x01, nil, snap(0x0806, make([]byte, 28))), Packet{Status: StatusNotIP, EtherType: 0x0806})
+	add("802.11 truncated header", LinkIEEE80211, wlan(0x08, 0x01, nil, nil)[:23], Packet{Status: StatusTruncatedLink})
+	add("802.11 truncated qos", LinkIEEE80211, wlan(0x88, 0x03, nil, nil), Packet{Status: StatusTruncatedLink})
+	add("802.11 truncated llc", LinkIEEE80211, wlan(0x08, 0x01, nil, []byte{0xaa, 0xaa, 0x03}), Packet{Status: StatusTruncatedLink})
+	sub1, sub2 := snap(0x0800, ipTCP), snap(0x86dd, ip6UDP)
+	amsdu := cat(macA, macB, be16(uint16(len(sub1))), sub1, make([]byte, (4-len(sub1)%4)%4), macA, macB, be16(uint16(len(sub2))), sub2)
+	add("802.11 a-msdu first subframe", LinkIEEE80211, wlan(0x88, 0x02, []byte{0x80, 0}, amsdu),
+		with(pTCP, func(p *Packet) { p.Encap = EncapAMSDU }))
+	add("802.11 a-msdu truncated", LinkIEEE80211, wlan(0x88, 0x02, []byte{0x80, 0}, amsdu[:10]), Packet{Status: StatusTruncatedLink})
+	rtap := []byte{0, 0, 8, 0, 0, 0, 0, 0}
+	add("radiotap 802.11 ipv4", LinkRadiotap, cat(rtap, wlan(0x08, 0x02, nil, snap(0x0800, ipTCP))), pTCP)
+	// present: TSFT + Flags (data pad); TSFT at 8, Flags at 16, length 18.
+	rtapPad := cat([]byte{0, 0, 18, 0, 3, 0, 0, 0}, make([]byte, 8), []byte{0x20, 0})
+	add("radiotap data pad", LinkRadiotap, cat(rtapPad, wlan(0x88, 0x01, []byte{0, 0}, cat([]byte{0, 0}, snap(0x0800, ipTCP)))), pTCP)
+	// an extended present bitmap (bit 31) before the Flags field at 12.
+	rtapExt := cat([]byte{0, 0, 14, 0, 2, 0, 0, 0x80}, be32(0), []byte{0x10, 0})
+	add("radiotap extended present, fcs flag", LinkRadiotap, cat(rtapExt, wlan(0x08, 0x01, nil, snap(0x0800, ipTCP)), be32(0xdeadbeef)), pTCP)
+	add("radiotap length beyond frame", LinkRadiotap, cat([]byte{0, 0, 200, 0}, make([]byte, 20)), Packet{Status: StatusTruncatedLink})
+	add("radiotap bad version", LinkRadiotap, cat([]byte{1, 0, 8, 0, 0, 0, 0, 0}, make([]byte, 40)), Packet{Status: StatusNotIP})
+	add("radiotap truncated", LinkRadiotap, []byte{0, 0, 8}, Packet{Status: StatusTruncatedLink})
+	add("gre aruba 802.11", LinkRaw, ipv4(47, c4, d4, nil, cat(be16(0), be16(0x8200), wlan(0x08, 0x02, nil, snap(0x0800, ipTCP)))),
+		with(pTCP, func(p *Packet) {
+			p.Encap = EncapGRE
+			p.Tunnel = Tunnel{Src: mustAddr(c4), Dst: mustAddr(d4), Proto: 47}
+		}))
+	add("gre aruba 0x8240 a-msdu", LinkRaw, ipv4(47, c4, d4, nil, cat(be16(0), be16(0x8240), wlan(0x88, 0x02, []byte{0x80, 0}, amsdu))),
+		with(pTCP, func(p *Packet) {
+			p.Encap = EncapGRE | EncapAMSDU
+			p.Tunnel = Tunnel{Src: mustAddr(c4), Dst: mustAddr(d4), Proto: 47}
+		}))
+	arubaEnc := ipv4(47, c4, d4, nil, cat(be16(0), be16(0x8300), wlan(0x88, 0x42, []byte{0, 0}, make([]byte, 40))))
+	add("gre aruba protected stays gre", LinkRaw, arubaEnc,
+		with(wantIPv4(Packet{}, c4, d4, 47, len(arubaEnc)), func(p *Packet) { p.InnerStatus = StatusNotIP }))
+	arubaNot := ipv4(47, c4, d4, nil, cat(be16(0), be16(0x8201), wlan(0x08, 0x02, nil, snap(0x0800, ipTCP))))
+	add("gre 0x8201 is not aruba", LinkRaw, arubaNot,
+		with(wantIPv4(Packet{}, c4, d4, 47, len(arubaNot)), func(p *Packet) { p.InnerStatus = StatusNotIP }))
+
+	// The outer tunnel's IP total length and TTL: the builders write TTL 64
+	// (IPv4) and 55 (IPv6), and the outer IP packet is the frame after its
+	// link header (none for RAW, Ethernet plus the outer VLAN tags).
+	for i := range cs {
+		w := &cs[i].want
+		if w.Encap&encapTunnels == 0 {
+			continue
+		}
+		link := 0
+		if cs[i].link == LinkEthernet {
+			link = 14 + 4*int(w.NumVLANs)
+		}
+		w.Tunnel.IPTotalLen = uint32(len(cs[i].frame) - link)
+		w.Tunnel.TTL = 64
+		if w.Tunnel.Src.Is6() {
+			w.Tunnel.TTL = 55
+		}
+	}
 	return cs
 }
 

@@ -25,6 +25,12 @@ func FuzzDecode(f *testing.F) {
 			"zeek/testing/btest/Traces/mpls-in-vlan.pcap",
 			"zeek/testing/btest/Traces/linux_dlt_sll2.pcap",
 			"zeek/testing/btest/Traces/ipv6-hbh-routing0.pcap",
+			"zeek/testing/btest/Traces/cisco-fabric-path.pcap",
+			"zeek/testing/btest/Traces/pbb.pcap",
+			"zeek/testing/btest/Traces/radiotap.pcap",
+			"zeek/testing/btest/Traces/wlanmon.pcap",
+			"zeek/testing/btest/Traces/tunnels/gre-aruba-amsdu.pcap",
+			"tcpdump/tests/ieee802.11_htc.pcap",
 		} {
 			_ = readCapture(filepath.Join(corpus, rel), func(d []byte, lt uint32) {
 				if seen[lt] < 40 {

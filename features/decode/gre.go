@@ -136,5 +136,20 @@ func decodeGRE(b []byte, p *Packet, depth int) Status {
 	case etherTypePPP:
 		return decodeTunnel(inner, p, depth, EncapGRE, innerPPP, 0)
 	}
+	if arubaGREProto(proto) {
+		return decodeTunnel(inner, p, depth, EncapGRE, innerIEEE80211, 0)
+	}
 	return decodeTunnel(inner, p, depth, EncapGRE, innerEtherType, proto)
+}
+
+// arubaGREProto reports the GRE protocol types with which Aruba access
+// points tunnel raw IEEE 802.11 frames to their controller: 0x8200-0x82f0
+// and 0x8300-0x8370 in steps of 0x10, and 0x9000. This is the set both Zeek
+// (packet_analysis/protocol/gre) and Wireshark (the "gre.proto" table of
+// packet-ieee80211.c) hand to their 802.11 dissector.
+func arubaGREProto(proto uint16) bool {
+	if proto&0x0f != 0 {
+		return false
+	}
+	return (proto >= 0x8200 && proto <= 0x82f0) || (proto >= 0x8300 && proto <= 0x8370) || proto == 0x9000
 }

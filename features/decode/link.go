@@ -14,8 +14,10 @@ const (
 	LinkPPPHDLC   uint32 = 50  // PPP in HDLC-like framing
 	LinkRaw       uint32 = 101 // raw IPv4/IPv6, version nibble decides
 	LinkCHDLC     uint32 = 104 // Cisco HDLC
+	LinkIEEE80211 uint32 = 105 // IEEE 802.11 without a radio header
 	LinkLoop      uint32 = 108 // OpenBSD loopback, network-order family
 	LinkLinuxSLL  uint32 = 113 // Linux cooked capture v1
+	LinkRadiotap  uint32 = 127 // radiotap header, then IEEE 802.11
 	LinkIPv4      uint32 = 228 // raw IPv4
 	LinkIPv6      uint32 = 229 // raw IPv6
 	LinkLinuxSLL2 uint32 = 276 // Linux cooked capture v2
@@ -59,6 +61,8 @@ const (
 	etherTypePPPoED   = 0x8863
 	etherTypePPPoES   = 0x8864
 	etherTypeQinQ     = 0x88a8
+	etherTypePBB      = 0x88e7 // IEEE 802.1ah I-TAG
+	etherTypeFabric   = 0x8903 // Cisco FabricPath
 	etherTypeERSPAN   = 0x88be
 	etherTypeVNTag    = 0x8926
 	etherTypeQinQOld1 = 0x9100
@@ -96,6 +100,32 @@ const (
 	vnTagType = 4
 	vnTagSize = 6
 )
+
+// IEEE 802.1ah provider backbone bridging (PBB, MAC-in-MAC), following the
+// backbone EtherType 0x88e7: a 4-byte I-TAG, then the customer's Ethernet
+// header (C-DA, C-SA, EtherType), as Zeek and Wireshark decode it:
+//
+//	 0                   1                   2                   3
+//	 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	| PCP |D|U|Res|                   I-SID (24)                    |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|          customer Ethernet header (14 bytes) ...              |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+const pbbITagSize = 4
+
+// Cisco FabricPath: the 16-byte FabricPath header is an outer Ethernet-like
+// header (outer DA 6, outer SA 6, EtherType 0x8903, FTag/TTL 2), followed by
+// the classical Ethernet frame (DA, SA, EtherType, ...). After the EtherType
+// only the 2-byte FTag/TTL word remains:
+//
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|    FTag (10)      |  TTL (6)  |  inner Ethernet header (14)...
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//
+// (Zeek: packet_analysis/protocol/ethernet skips 16 bytes from the frame
+// start; Wireshark: packet-cisco-fp.c, CISCO_FP_HEADER_LEN 16.)
+const fabricPathTagSize = 2
 
 // IEEE 802.2 LLC + SNAP, after an 802.3 length field:
 //
@@ -239,6 +269,10 @@ func decodeLink(frame []byte, linkType uint32, p *Packet) Status {
 			return StatusTruncatedLink
 		}
 		return decodeEtherType(binary.BigEndian.Uint16(frame[chdlcProtocol:]), frame[chdlcSize:], p, 0)
+	case LinkIEEE80211:
+		return decodeIEEE80211(frame, p, 0)
+	case LinkRadiotap:
+		return decodeRadiotap(frame, p)
 	}
 	return StatusUnsupportedLink
 }
@@ -281,8 +315,10 @@ func decodePPP(proto uint16, b []byte, p *Packet, depth int) Status {
 	return StatusNotIP
 }
 
-// decodeEtherType walks tags (VLAN, VN-Tag, LLC/SNAP, MPLS, PPPoE) from the
-// EtherType et until it reaches IP or something it does not decode.
+// decodeEtherType walks tags (VLAN, VN-Tag, LLC/SNAP, PBB, FabricPath, MPLS,
+// PPPoE) from the EtherType et until it reaches IP or something it does not
+// decode. PBB and FabricPath carry a whole Ethernet frame and count as an
+// Ethernet layer against MaxDepth.
 func decodeEtherType(et uint16, b []byte, p *Packet, depth int) Status {
 	for {
 		p.EtherType = et
@@ -310,6 +346,18 @@ func decodeEtherType(et uint16, b []byte, p *Packet, depth int) Status {
 			}
 			p.Encap |= EncapVNTag
 			et, b = binary.BigEndian.Uint16(b[vnTagType:]), b[vnTagSize:]
+		case etherTypePBB:
+			if len(b) < pbbITagSize+ethernetMinSize {
+				return StatusTruncatedLink
+			}
+			p.Encap |= EncapPBB
+			return decodeEthernet(b[pbbITagSize:], p, depth)
+		case etherTypeFabric:
+			if len(b) < fabricPathTagSize+ethernetMinSize {
+				return StatusTruncatedLink
+			}
+			p.Encap |= EncapFabricPath
+			return decodeEthernet(b[fabricPathTagSize:], p, depth)
 		case etherTypeMPLS, etherTypeMPLSMC:
 			return decodeMPLS(b, p, depth)
 		case etherTypePPPoES:

@@ -13,17 +13,20 @@ import "net/netip"
 type Encap uint16
 
 const (
-	EncapVLAN   Encap = 1 << iota // 802.1Q / 802.1ad tag(s)
-	EncapMPLS                     // MPLS label stack
-	EncapPPPoE                    // PPPoE session
-	EncapGRE                      // GRE (incl. ERSPAN-less GRE carrying IP/Ethernet)
-	EncapVXLAN                    // VXLAN, UDP 4789
-	EncapGENEVE                   // GENEVE, UDP 6081
-	EncapGTPU                     // GTP-U, UDP 2152
-	EncapIPinIP                   // IPv4/IPv6 in IPv4/IPv6 (proto 4 / 41, incl. 6in4)
-	EncapTeredo                   // IPv6 in UDP 3544
-	EncapERSPAN                   // ERSPAN type I/II/III inside GRE (EncapGRE is set too)
-	EncapVNTag                    // Cisco VN-Tag (EtherType 0x8926)
+	EncapVLAN       Encap = 1 << iota // 802.1Q / 802.1ad tag(s)
+	EncapMPLS                         // MPLS label stack
+	EncapPPPoE                        // PPPoE session
+	EncapGRE                          // GRE (incl. ERSPAN-less GRE carrying IP/Ethernet)
+	EncapVXLAN                        // VXLAN, UDP 4789
+	EncapGENEVE                       // GENEVE, UDP 6081
+	EncapGTPU                         // GTP-U, UDP 2152
+	EncapIPinIP                       // IPv4/IPv6 in IPv4/IPv6 (proto 4 / 41, incl. 6in4)
+	EncapTeredo                       // IPv6 in UDP 3544
+	EncapERSPAN                       // ERSPAN type I/II/III inside GRE (EncapGRE is set too)
+	EncapVNTag                        // Cisco VN-Tag (EtherType 0x8926)
+	EncapPBB                          // IEEE 802.1ah provider backbone bridging (EtherType 0x88e7)
+	EncapFabricPath                   // Cisco FabricPath (EtherType 0x8903)
+	EncapAMSDU                        // 802.11 A-MSDU: only the first subframe was decoded
 )
 
 // encapTunnels are the Encap bits that set Packet.Tunnel.
@@ -44,10 +47,18 @@ const (
 
 // Tunnel is the outer tuple of a tunnelled packet (the outermost IP header
 // and, for UDP-based tunnels, its ports). Zero when Encap has no tunnel bit.
+//
+// IPTotalLen and TTL are the outermost IP header's total length (IPv6:
+// payload length + 40, with the same snaplen/TSO rules as
+// Packet.IPTotalLen) and TTL / hop limit, so that a caller can account for
+// the outer tunnel connection the way Zeek logs it (its orig_ip_bytes count
+// the outer IP lengths).
 type Tunnel struct {
 	Src, Dst         netip.Addr
 	Proto            uint8
 	SrcPort, DstPort uint16
+	IPTotalLen       uint32
+	TTL              uint8
 }
 
 // Packet is the decoded summary of one frame. Decode resets every field, so a
