@@ -53,9 +53,18 @@ bench: build
 	$(GO) build -o bin/fm-gencap ./cmd/fm-gencap
 	$(GO) build -o bin/fm-bench ./cmd/fm-bench
 	mkdir -p $(BENCHDIR)
-	./bin/fm-gencap -o $(BENCHDIR) -packets $(BENCHPKTS) -zeek -eve
-	./bin/fm-bench -flowmeter ./$(BIN) $(BENCHDIR)/synth.pcap
-	$(GO) test -run '^$$' -bench . -benchmem ./reader/ ./features/... ./formats/...
+	@# The capture with its conn.log and eve.json (>= 1M records each: the
+	@# capture's flows first, then synthetic records not in the capture).
+	./bin/fm-gencap -o $(BENCHDIR) -packets $(BENCHPKTS) -zeek -eve -conn-records 1000000 -eve-records 1000000
+	./bin/fm-bench -flowmeter ./$(BIN) \
+	  -cmd './$(BIN) flows -q --workers 2 -f csv -o {tmp}/flows2.csv {}' \
+	  -cmd './$(BIN) enrich -q --pcap {} --zeek $(BENCHDIR)/conn.log -f jsonl -o {tmp}/conn.jsonl' \
+	  -conn $(BENCHDIR)/conn.log -eve $(BENCHDIR)/eve.json \
+	  $(BENCHDIR)/synth.pcap
+	@# A SYN flood of 5M distinct flows under --max-flows: memory stays bounded.
+	./bin/fm-gencap -o $(BENCHDIR) -packets 0 -synflood 5000000
+	./bin/fm-bench -runs 1 -cmd './$(BIN) flows -q --max-flows 100000 -f csv -o {tmp}/syn.csv {}' $(BENCHDIR)/synflood.pcap
+	$(GO) test -run '^$$' -bench . -benchmem ./reader/ ./features/... ./formats/... ./enricher/ ./internal/gencap/
 
 docs:
 	$(GO) run ./cmd/fm-docs > docs/FEATURES.md
