@@ -191,9 +191,10 @@ func zeroIPv4Length(frame []byte, p *decode.Packet) bool {
 
 // zeekOptions are flow-table options close to Zeek's for comparing totals
 // per Community ID: long idle timeout (splits are summed anyway), TCP linger
-// 5 s, no active timeout.
+// 5 s, no active timeout, UDP tunnel carriers counted as Zeek logs them.
 func zeekOptions() Options {
 	o := DefaultOptions()
+	o.TunnelCarriers = true
 	o.IdleTimeout = 60e9
 	o.ActiveTimeout = 0
 	o.TCPLinger = 5e9

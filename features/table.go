@@ -14,14 +14,15 @@ type links struct{ prev, next int32 }
 
 // TableStats counts what the table did.
 type TableStats struct {
-	Packets     int64 // packets added
-	NotFlow     int64 // decoded packets without an IP header (not counted in flows)
-	Flows       int64 // flow records emitted
-	Evicted     int64 // flows pushed out by MaxFlows
-	Reasons     [8]int64
-	PeakFlows   int   // most concurrent flows
-	Fragments   int64 // non-first fragments placed in their flow by the fragment table
-	FragOrphans int64 // non-first fragments whose first fragment was not seen (port-less flow)
+	Packets        int64 // packets added
+	NotFlow        int64 // decoded packets without an IP header (not counted in flows)
+	Flows          int64 // flow records emitted
+	Evicted        int64 // flows pushed out by MaxFlows
+	Reasons        [8]int64
+	PeakFlows      int   // most concurrent flows
+	Fragments      int64 // non-first fragments placed in their flow by the fragment table
+	CarrierPackets int64 // tunnelled packets also counted in their UDP tunnel's own flow
+	FragOrphans    int64 // non-first fragments whose first fragment was not seen (port-less flow)
 }
 
 type fragKey struct {
@@ -201,7 +202,41 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 		return
 	}
 	t.Advance(ts)
+	t.addIP(p, ts, wire)
+	if t.opts.TunnelCarriers && p.Encap&udpTunnelBits != 0 && p.Tunnel.Proto == 17 {
+		var c decode.Packet
+		carrierPacket(p, &c)
+		t.addIP(&c, ts, wire)
+		t.Stats.CarrierPackets++
+	}
+}
 
+// udpTunnelBits are the tunnels whose outer UDP connection Zeek logs as a
+// connection of its own.
+const udpTunnelBits = decode.EncapVXLAN | decode.EncapGENEVE | decode.EncapGTPU | decode.EncapTeredo
+
+// carrierPacket fills c with the outermost UDP packet of a tunnelled packet:
+// what Zeek counts in the tunnel's own connection. Header lengths are the
+// option-less ones (the decoder keeps the outer IP total length, not its
+// header length).
+func carrierPacket(p *decode.Packet, c *decode.Packet) {
+	tn := &p.Tunnel
+	*c = decode.Packet{
+		EtherType: p.EtherType, VLANs: p.VLANs, NumVLANs: p.NumVLANs,
+		Src: tn.Src, Dst: tn.Dst, Proto: tn.Proto, TTL: tn.TTL, IPTotalLen: tn.IPTotalLen,
+		SrcPort: tn.SrcPort, DstPort: tn.DstPort, HasTransport: true, L4HeaderLen: 8,
+	}
+	c.IPVersion, c.IPHeaderLen = 6, 40
+	if tn.Src.Is4() {
+		c.IPVersion, c.IPHeaderLen = 4, 20
+	}
+	if hdr := uint32(c.IPHeaderLen) + 8; tn.IPTotalLen > hdr {
+		c.PayloadLen = tn.IPTotalLen - hdr
+	}
+}
+
+// addIP puts one IP packet into its flow.
+func (t *Table) addIP(p *decode.Packet, ts int64, wire uint32) {
 	sport, dport := p.SrcPort, p.DstPort
 	if p.Fragment {
 		sport, dport = t.fragmentPorts(p, ts)

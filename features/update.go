@@ -18,6 +18,10 @@ type Options struct {
 	Key             KeyOptions
 	FragmentTimeout int64 // ns a first fragment's ports are kept for later fragments
 	CommunityIDSeed uint16
+	// TunnelCarriers also counts a packet tunnelled in UDP (VXLAN, GENEVE,
+	// GTP-U, Teredo) in a flow of the outer UDP connection, as Zeek logs it,
+	// besides its innermost flow.
+	TunnelCarriers bool
 }
 
 // DefaultOptions are the defaults documented in docs/FLOWS.md.

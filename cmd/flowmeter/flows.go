@@ -44,6 +44,9 @@ Flags:
   --community-id-seed N    Community ID seed (default 0)
   --key-vlan               separate flows by outer VLAN ID
   --key-tunnel             separate flows by outer tunnel endpoints
+  --tunnel-carriers        also count packets tunnelled in UDP (VXLAN, GENEVE,
+                           GTP-U, Teredo) in a flow of the tunnel itself, as
+                           Zeek logs it (default off; on for enrich)
   --workers N              flow-table shards (default 1; 0 = one per core)
   -q, --quiet              no progress bar and no summary
 
@@ -65,6 +68,7 @@ type flowFlags struct {
 	maxFlows, early      int
 	seed                 uint
 	keyVLAN, keyTunnel   bool
+	carriers             bool // set before register to change the default
 	workers              int
 }
 
@@ -81,6 +85,7 @@ func (ff *flowFlags) register(fs *flag.FlagSet) {
 	fs.UintVar(&ff.seed, "community-id-seed", 0, "")
 	fs.BoolVar(&ff.keyVLAN, "key-vlan", false, "")
 	fs.BoolVar(&ff.keyTunnel, "key-tunnel", false, "")
+	fs.BoolVar(&ff.carriers, "tunnel-carriers", ff.carriers, "")
 	fs.IntVar(&ff.workers, "workers", 1, "")
 }
 
@@ -102,6 +107,7 @@ func (ff *flowFlags) config() (engine.Config, error) {
 	}
 	o.CommunityIDSeed = uint16(ff.seed)
 	o.Key = features.KeyOptions{VLAN: ff.keyVLAN, Tunnel: ff.keyTunnel}
+	o.TunnelCarriers = ff.carriers
 	w := ff.workers
 	if w <= 0 {
 		w = runtime.NumCPU()

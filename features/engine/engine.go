@@ -136,8 +136,12 @@ type batch struct {
 	now   int64 // capture time to advance to after the items (ticks)
 }
 
-func shardOf(p *decode.Packet, n int) int {
+func shardOf(p *decode.Packet, n int, carriers bool) int {
 	a, b := p.Src.As16(), p.Dst.As16()
+	if carriers && p.Encap&(decode.EncapVXLAN|decode.EncapGENEVE|decode.EncapGTPU|decode.EncapTeredo) != 0 {
+		// The tunnel's own flow and the flows inside it meet in one shard.
+		a, b = p.Tunnel.Src.As16(), p.Tunnel.Dst.As16()
+	}
 	var h uint64
 	for i := range 16 {
 		h += uint64(a[i]^b[i]) * 0x9E3779B97F4A7C15 >> 7
@@ -248,7 +252,7 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 			prog.Bytes.Store(st.Bytes)
 		}
 		if st.decode(&pkt, &scratch.p) {
-			i := shardOf(&scratch.p, n)
+			i := shardOf(&scratch.p, n, cfg.Flow.TunnelCarriers)
 			b := pending[i]
 			scratch.ts, scratch.wire = pkt.Timestamp, pkt.Length
 			b.items = append(b.items, scratch)
@@ -295,4 +299,5 @@ func addTableStats(d, s *features.TableStats) {
 	d.PeakFlows += s.PeakFlows // an upper bound: shards peak at different times
 	d.Fragments += s.Fragments
 	d.FragOrphans += s.FragOrphans
+	d.CarrierPackets += s.CarrierPackets
 }
