@@ -70,6 +70,7 @@ func zeekLikeOptions(seed uint16) features.Options {
 	o.IdleTimeout = 60e9
 	o.ActiveTimeout = 0
 	o.CommunityIDSeed = seed
+	o.TunnelCarriers = true // as enrich does by default
 	return o
 }
 

@@ -128,7 +128,7 @@ type Index struct {
 	head    map[communityid.Hash]int32
 	sctp    map[communityid.Hash]int32 // Zeek's SCTP variant -> first slot; chains via sctpNext
 	sctpNxt map[int32]int32
-	scratch []int32
+	scratch []int64
 }
 
 // NewIndex returns an empty Index. sizeHint preallocates room for that many
@@ -214,56 +214,91 @@ func overlaps(q *Query, start, end, tol int64) bool {
 // Join finds the flows of q and merges them into res. It does not allocate
 // (after the scratch list has grown to the largest candidate set).
 func (ix *Index) Join(q *Query, res *Result) {
-	res.Reason, res.N, res.Swapped, res.Source, res.ConnState = NoCommunityID, 0, false, IDNone, ""
-	if !resolveID(ix.h, q, res) {
-		return
+	ix.scratch = joinStore(ix, ix.h, &ix.opts, q, res, ix.scratch)
+}
+
+// The flowStore methods let joinStore walk the Index's chains.
+func (ix *Index) first(id communityid.Hash) (int64, bool) {
+	i, ok := ix.head[id]
+	return int64(i), ok
+}
+
+func (ix *Index) firstSCTP(id communityid.Hash) (int64, bool) {
+	i, ok := ix.sctp[id]
+	return int64(i), ok
+}
+
+func (ix *Index) next(i int64, sctp bool) int64 {
+	if sctp {
+		return int64(ix.sctpNxt[int32(i)])
 	}
-	sc := ix.scratch[:0]
-	i, ok := ix.head[res.ID]
+	return int64(ix.ent[i].next)
+}
+
+func (ix *Index) flowAt(i int64) *features.Flow { return &ix.flows[i] }
+func (ix *Index) markUsed(i int64)              { ix.ent[i].used = true }
+
+// flowStore is a set of flows chained by Community ID, newest first: the
+// two-pass Index and the streaming Window. joinStore is the one join both
+// use.
+type flowStore interface {
+	first(id communityid.Hash) (int64, bool)     // newest flow with the ID
+	firstSCTP(id communityid.Hash) (int64, bool) // newest SCTP flow with Zeek's port-less ID
+	next(i int64, sctp bool) int64               // next older flow of the chain, -1 at its end
+	flowAt(i int64) *features.Flow
+	markUsed(i int64)
+}
+
+// joinStore finds the flows of q in s and merges them into res, in start
+// order, then orients the aggregate to the record. sc is scratch space,
+// returned (grown) for reuse. It does not allocate once sc is large enough.
+func joinStore[S flowStore](s S, h communityid.Hasher, opts *Options, q *Query, res *Result, sc []int64) []int64 {
+	res.Reason, res.N, res.Swapped, res.Source, res.ConnState = NoCommunityID, 0, false, IDNone, ""
+	if !resolveID(h, q, res) {
+		return sc
+	}
+	sc = sc[:0]
+	i, ok := s.first(res.ID)
 	viaSCTP := false
 	if !ok {
 		// Zeek's SCTP IDs hash ports 0/0: try our SCTP flows' Zeek variant.
-		if i, ok = ix.sctp[res.ID]; ok {
+		if i, ok = s.firstSCTP(res.ID); ok {
 			res.Source = IDZeekSCTP
 			viaSCTP = true
 		}
 	}
 	if !ok {
 		res.Reason = NoFlow
-		return
+		return sc
 	}
 	for i >= 0 {
-		f := &ix.flows[i]
-		if overlaps(q, f.Start, f.End, ix.opts.Tolerance) {
+		f := s.flowAt(i)
+		if overlaps(q, f.Start, f.End, opts.Tolerance) {
 			sc = append(sc, i)
 		}
-		if viaSCTP {
-			i = ix.sctpNxt[i]
-		} else {
-			i = ix.ent[i].next
-		}
+		i = s.next(i, viaSCTP)
 	}
-	ix.scratch = sc
 	if len(sc) == 0 {
 		res.Reason = NoOverlap
-		return
+		return sc
 	}
 	// Merge in start order so that boundary gaps are measured forward.
 	for a := 1; a < len(sc); a++ {
-		for b := a; b > 0 && ix.flows[sc[b]].Start < ix.flows[sc[b-1]].Start; b-- {
+		for b := a; b > 0 && s.flowAt(sc[b]).Start < s.flowAt(sc[b-1]).Start; b-- {
 			sc[b], sc[b-1] = sc[b-1], sc[b]
 		}
 	}
-	res.Flow = ix.flows[sc[0]]
+	res.Flow = *s.flowAt(sc[0])
 	for _, k := range sc[1:] {
-		res.Flow.Merge(&ix.flows[k])
+		res.Flow.Merge(s.flowAt(k))
 	}
 	for _, k := range sc {
-		ix.ent[k].used = true
+		s.markUsed(k)
 	}
 	res.N = len(sc)
 	res.Reason = Matched
-	finishResult(q, res, ix.opts.NoSwap)
+	finishResult(q, res, opts.NoSwap)
+	return sc
 }
 
 // finishResult orients res.Flow to the record and fixes ConnState.

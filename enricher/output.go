@@ -173,6 +173,10 @@ func (j *JSONLWriter) appendMeta(b []byte, match string, res *Result) []byte {
 // Close flushes the buffered lines.
 func (j *JSONLWriter) Close() error { return j.flush(true) }
 
+// Flush writes the buffered lines to the underlying writer (the streaming
+// join calls it whenever it waits for input).
+func (j *JSONLWriter) Flush() error { return j.flush(true) }
+
 // trimObject returns the members of a JSON object without its braces and
 // surrounding white space ("" for {}).
 func trimObject(raw []byte) []byte {

@@ -24,6 +24,13 @@ type Summary struct {
 	FlowsUsed      int64             // flows merged into at least one record
 	FlowsEmitted   int64             // flows without a record written on their own
 	FlowsDropped   int64             // flows without a record not written
+
+	// Streaming join (StreamJoin) only.
+	LateRecords int64 // records that arrived after flows they may overlap had left the window (raise the window)
+	LateFlows   int64 // flows that ended after a record they overlap was written (raise the hold)
+	PeakFlows   int64 // most flows held in the window at once
+	PeakPending int64 // most records held at once (the waiting one plus those without a usable time)
+	Interrupted bool  // the context was cancelled: reading stopped early, everything read was written
 }
 
 // UnmatchedTotal sums the unmatched reasons.

@@ -112,8 +112,9 @@ func OpenZeek(r io.Reader) (Source, error) {
 		}
 		return &zeekJSONSource{r: jr}, nil
 	}
-	// Validation is done here: a masked or bad ts must not drop the record.
-	tr, err := zeek.NewTSVReader(br, zeek.TSVOptions{NoValidate: true})
+	// Lenient: a masked or bad ts must not drop the record; the reader
+	// lists the bad columns and the query decides per column.
+	tr, err := zeek.NewTSVReader(br, zeek.TSVOptions{Lenient: true})
 	if err != nil {
 		return nil, err
 	}
@@ -207,21 +208,20 @@ func newTSVIndex(h *zeek.Header) tsvIndex {
 		ipProto: h.Index("ip_proto"), duration: h.Index("duration"), cid: h.Index("community_id")}
 }
 
-// fillTSVQuery builds the join key of a conn.log record. A record without
-// the tuple columns (another log, a cut) yields an empty query (it will be
-// unmatched, reason no_community_id unless it has a community_id); a
-// record whose addresses are present but do not parse is reported false.
-// It does not allocate.
+// fillTSVQuery builds the join key of a conn.log record read by a Lenient
+// reader. A record without the tuple columns (another log, a cut) yields an
+// empty query (it will be unmatched, reason no_community_id unless it has a
+// community_id); a record whose addresses the reader found bad is reported
+// false; a bad ts sets BadTime; other bad columns are kept as they are (the
+// writers keep them as text). It does not allocate.
 func fillTSVQuery(rec *zeek.Record, ix *tsvIndex, out *Record) bool {
 	q := &out.Query
 	*q = Query{}
-	var st zeek.Status
-	if q.Orig, st = rec.Addr(ix.origH); st == zeek.Bad {
+	if len(rec.BadFields) > 0 && (rec.BadField(ix.origH) || rec.BadField(ix.respH)) {
 		return false
 	}
-	if q.Resp, st = rec.Addr(ix.respH); st == zeek.Bad {
-		return false
-	}
+	q.Orig, _ = rec.Addr(ix.origH)
+	q.Resp, _ = rec.Addr(ix.respH)
 	q.OrigPort, _ = rec.Port(ix.origP)
 	q.RespPort, _ = rec.Port(ix.respP)
 	if v, st := rec.Raw(ix.proto); st == zeek.OK {
@@ -237,12 +237,11 @@ func fillTSVQuery(rec *zeek.Record, ix *tsvIndex, out *Record) bool {
 	if v, st := rec.Raw(ix.cid); st == zeek.OK {
 		q.CommunityID = v
 	}
-	switch ts, st := rec.Time(ix.ts); st {
-	case zeek.OK:
+	if len(rec.BadFields) > 0 && rec.BadField(ix.ts) {
+		out.BadTime = true
+	} else if ts, st := rec.Time(ix.ts); st == zeek.OK {
 		d, _ := rec.Interval(ix.duration)
 		q.Start, q.End, q.HasTime = ts, ts+max(d, 0), true
-	case zeek.Bad:
-		out.BadTime = true
 	}
 	return true
 }

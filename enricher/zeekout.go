@@ -277,3 +277,7 @@ func appendZeekTimeNs(b []byte, ns int64) []byte {
 
 // Close ends the log (#close) and flushes.
 func (z *ZeekWriter) Close() error { return z.zw.Close() }
+
+// Flush writes the buffered lines to the underlying writer (the streaming
+// join calls it whenever it waits for input).
+func (z *ZeekWriter) Flush() error { return z.zw.Flush() }

@@ -13,6 +13,7 @@ import (
 	"github.com/flowmeter/flowmeter/features"
 	"github.com/flowmeter/flowmeter/features/engine"
 	"github.com/flowmeter/flowmeter/formats"
+	"github.com/flowmeter/flowmeter/reader"
 )
 
 var enrichCmd = &command{
@@ -48,17 +49,33 @@ Flags:
                            orientation when the record's originator is our
                            responder
   --model FILE             classification model (not yet supported)
-  --follow                 tail a growing log (not yet supported)
+  --follow                 streaming join: tail the log as it grows (rotation
+                           and truncation are followed) while the capture is
+                           read, and write each record once the capture has
+                           passed its end + --time-tolerance + the flow idle
+                           timeout + TCP linger (or the active timeout, if
+                           shorter). Ends when the capture has ended and the
+                           log had no new data for --follow-idle, or on
+                           SIGINT/SIGTERM (everything read is written).
+                           Memory: open flows + flows within the window.
+  --follow-idle D          --follow: stop after the log had no new data for D
+                           once the capture has ended (default 5s)
+  --follow-window D        --follow: keep flows D of capture time after the
+                           slower stream has passed them; must cover how late
+                           the log writes a record (default 6m)
   -q, --quiet              no progress and no summary
   Flow flags as for 'flowmeter flows': --idle-timeout, --active-timeout,
   --tcp-linger, --max-flows, --early-packets, --community-id-seed,
-  --key-vlan, --key-tunnel, --workers.
+  --key-vlan, --key-tunnel, --tunnel-carriers (default on here: Zeek
+  logs the UDP connection of a VXLAN/GENEVE/GTP-U/Teredo tunnel too; give
+  --tunnel-carriers=false to count tunnelled packets only once), --workers.
 
 Examples:
   flowmeter enrich --pcap day.pcap --zeek conn.log -o conn.enriched.jsonl
   flowmeter enrich --pcap day.pcap --zeek conn.log -f zeek -o conn.flowmeter.log
   flowmeter enrich --pcap day.pcap --eve eve.json --ecs -o eve.ecs.jsonl
   flowmeter enrich --pcap /archive/ --zeek conn.log.gz -o joined.parquet
+  flowmeter enrich --follow --pcap day.pcap --zeek /opt/zeek/logs/current/conn.log -o -
 `,
 }
 
@@ -73,11 +90,13 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 func runEnrich(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("enrich", flag.ContinueOnError)
 	var ff flowFlags
+	ff.carriers = true // Zeek logs a UDP tunnel's own connection; count it
 	ff.register(fs)
 	var pcaps multiFlag
 	var zeekLog, eveLog, out, format, schemaName, unmatched, model string
 	var ecs, quiet, noSwap, follow bool
 	tol := time.Second
+	followIdle, followWindow := 5*time.Second, time.Duration(enricher.DefaultStreamWindow)
 	fs.Var(&pcaps, "pcap", "")
 	fs.StringVar(&zeekLog, "zeek", "", "")
 	fs.StringVar(&eveLog, "eve", "", "")
@@ -92,6 +111,8 @@ func runEnrich(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&noSwap, "no-swap", false, "")
 	fs.BoolVar(&follow, "follow", false, "")
 	fs.Var(durationFlag{&tol}, "time-tolerance", "")
+	fs.Var(durationFlag{&followIdle}, "follow-idle", "")
+	fs.Var(durationFlag{&followWindow}, "follow-window", "")
 	fs.BoolVar(&quiet, "q", false, "")
 	fs.BoolVar(&quiet, "quiet", false, "")
 	rest, err := parseInterspersed(fs, args)
@@ -113,8 +134,8 @@ func runEnrich(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("--unmatched must be emit or drop")
 	case model != "":
 		return fmt.Errorf("--model: classification is not yet supported")
-	case follow:
-		return fmt.Errorf("--follow: streaming (windowed) join is not yet supported; run without --follow on a finished log")
+	case follow && (followIdle <= 0 || followWindow <= 0):
+		return usagef("--follow-idle and --follow-window must be positive")
 	}
 	cfg, err := ff.config()
 	if err != nil {
@@ -143,11 +164,23 @@ func runEnrich(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("Zeek TSV output needs a Zeek TSV conn.log as input (use jsonl or parquet for eve.json)")
 		}
 	}
-	logFile, err := os.Open(logPath)
-	if err != nil {
-		return err
+	var logFile io.Reader
+	var tail *enricher.Tail
+	if follow {
+		tail, err = enricher.OpenTail(logPath, enricher.TailOptions{Idle: followIdle}, ctx.Done())
+		if err != nil {
+			return err
+		}
+		defer tail.Close()
+		logFile = tail
+	} else {
+		f, err := os.Open(logPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logFile = f
 	}
-	defer logFile.Close()
 	var src enricher.Source
 	if eveLog != "" {
 		src, err = enricher.OpenEve(logFile)
@@ -161,17 +194,23 @@ func runEnrich(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("Zeek TSV output needs a Zeek TSV conn.log as input; %s is %s", logPath, src.Kind())
 	}
 
-	// Pass 1: flows.
 	eo := enricher.DefaultOptions()
 	eo.Seed = cfg.Flow.CommunityIDSeed
 	eo.Tolerance = int64(tol)
 	eo.NoSwap = noSwap
-	ix := enricher.NewIndex(eo, 0)
 	capSrc, err := openSource(pcaps)
 	if err != nil {
 		return err
 	}
 	defer capSrc.Close()
+	if follow {
+		so := enricher.StreamOptions{Hold: enricher.DefaultHold(cfg.Flow), Window: int64(followWindow),
+			EmitUnmatched: unmatched == "emit", LogQuiet: tail.Quiet, CaptureDone: tail.CaptureDone}
+		return runFollow(ctx, capSrc, cfg, src, schema, eo, so, format, out, ecs, quiet, logPath, stderr)
+	}
+
+	// Pass 1: flows.
+	ix := enricher.NewIndex(eo, 0)
 	prog := &engine.Progress{}
 	var bar *progressBar
 	if !quiet {
@@ -218,6 +257,50 @@ func runEnrich(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if !quiet {
 		printEnrichSummary(stderr, &sum, time.Since(began), logPath, out, format)
+	}
+	return nil
+}
+
+// runFollow runs the streaming join. Output goes straight to the file (not
+// through a temporary file) so that it can be read while it grows.
+func runFollow(ctx context.Context, capSrc reader.Source, cfg engine.Config, src enricher.Source, schema *features.Schema,
+	eo enricher.Options, so enricher.StreamOptions, format, out string, ecs, quiet bool, logPath string, stderr io.Writer) error {
+	var w io.Writer = os.Stdout
+	if out != "-" {
+		f, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	var sink enricher.Sink
+	var err error
+	switch format {
+	case "jsonl":
+		sink = enricher.NewJSONLWriter(w, schema, enricher.JSONLOptions{ECS: ecs})
+	case "zeek":
+		sink = enricher.NewZeekWriter(w, schema, src.Header())
+	case "parquet":
+		if sink, err = enricher.NewParquetWriter(w, schema, src, enricher.ParquetOptions{}); err != nil {
+			return err
+		}
+	}
+	var st engine.Stats
+	so.Stats = &st
+	began := time.Now()
+	sum, joinErr := enricher.StreamJoin(ctx, capSrc, cfg, src, sink, eo, so, nil)
+	if err := sink.Close(); err != nil && joinErr == nil {
+		joinErr = err
+	}
+	if joinErr != nil {
+		return fmt.Errorf("joining %s: %w", logPath, joinErr)
+	}
+	if !quiet {
+		printSummary(stderr, &st, time.Since(began), readWarnings(capSrc, st.ReadError))
+		printEnrichSummary(stderr, &sum, time.Since(began), logPath, out, format)
+		fmt.Fprintf(stderr, "  Streaming: at most %d flows and %d records held; %d late records (arrived after flows they overlap left the window), %d late flows (ended after their record was written)%s.\n",
+			sum.PeakFlows, sum.PeakPending, sum.LateRecords, sum.LateFlows, map[bool]string{true: "; interrupted", false: ""}[sum.Interrupted])
 	}
 	return nil
 }

@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/flowmeter/flowmeter/formats/zeek"
+	"github.com/flowmeter/flowmeter/internal/gencap"
 )
 
 // enrichCorpus returns the ssh trace and its Zeek conn.log baseline, or skips.
@@ -249,5 +251,104 @@ func TestEnrichParquet(t *testing.T) {
 	nr, _ := rr.ReadRows(rows)
 	if nr != 25 {
 		t.Errorf("read %d rows", nr)
+	}
+}
+
+// TestEnrichFollow: enrich --follow tails a conn.log that another goroutine
+// writes in chunks (the header first, then records, one chunk every 20 ms)
+// while the capture is read, and ends by itself once the capture has ended
+// and the log stayed idle for --follow-idle. Every record comes out exactly
+// once, matched to its flows (gencap's conn.log describes the capture's
+// flows), and the result equals the two-pass join's.
+func TestEnrichFollow(t *testing.T) {
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "cap.pcap")
+	var pb, conn bytes.Buffer
+	if _, err := gencap.Generate(&pb, gencap.Options{Packets: 8000, Concurrent: 6, Seed: 5, Conn: &conn}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pcap, pb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(dir, "full.log")
+	if err := os.WriteFile(full, conn.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(conn.String(), "\n")
+	var header, records []string
+	for _, l := range lines {
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, "#close"):
+		case strings.HasPrefix(l, "#"):
+			header = append(header, l)
+		default:
+			records = append(records, l)
+		}
+	}
+	growing := filepath.Join(dir, "conn.log")
+	if err := os.WriteFile(growing, []byte(strings.Join(header, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		f, err := os.OpenFile(growing, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer f.Close()
+		const chunks = 15
+		for i := 0; i < chunks; i++ {
+			time.Sleep(20 * time.Millisecond)
+			a, b := i*len(records)/chunks, (i+1)*len(records)/chunks
+			if _, err := f.WriteString(strings.Join(records[a:b], "")); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	flowArgs := []string{"--idle-timeout", "4s", "--active-timeout", "0", "--tcp-linger", "1s"}
+	out := filepath.Join(dir, "follow.jsonl")
+	runEnrichCLI(t, append([]string{"enrich", "--follow", "--follow-idle", "400ms", "--follow-window", "2m",
+		"--pcap", pcap, "--zeek", growing, "-o", out, "-q"}, flowArgs...)...)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	twoPass := filepath.Join(dir, "twopass.jsonl")
+	runEnrichCLI(t, append([]string{"enrich", "--pcap", pcap, "--zeek", full, "-o", twoPass, "-q"}, flowArgs...)...)
+
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(twoPass)
+	seen := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSpace(string(got)), "\n") {
+		var m struct {
+			UID       string `json:"uid"`
+			Flowmeter struct {
+				Match string `json:"match"`
+			} `json:"flowmeter"`
+		}
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("bad line %q: %v", l, err)
+		}
+		seen[m.UID]++
+		if m.Flowmeter.Match != "matched" {
+			t.Errorf("record %s: match %q", m.UID, m.Flowmeter.Match)
+		}
+	}
+	if len(seen) != len(records) {
+		t.Errorf("%d distinct records out, %d written to the log", len(seen), len(records))
+	}
+	for uid, n := range seen {
+		if n != 1 {
+			t.Errorf("record %s written %d times", uid, n)
+		}
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("follow output differs from the two-pass join (%d vs %d bytes)", len(got), len(want))
 	}
 }

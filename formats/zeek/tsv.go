@@ -15,6 +15,22 @@ type Record struct {
 	Header *Header  // the header block this line belongs to
 	Values [][]byte // raw (still escaped) values, one per header field
 	Line   int64    // 1-based line number in the (decompressed) stream
+	// BadFields lists, in column order, the values that do not parse as
+	// their column's type. It is only filled by a reader with
+	// TSVOptions.Lenient (other readers skip such lines); empty when every
+	// value is good. Like Values it is reused by the next call.
+	BadFields []int
+}
+
+// BadField reports whether value i was found not to parse as its column's
+// type (TSVOptions.Lenient readers only). It does not allocate.
+func (r *Record) BadField(i int) bool {
+	for _, b := range r.BadFields {
+		if b == i {
+			return true
+		}
+	}
+	return false
 }
 
 // Status classifies a field value returned by the typed accessors.
@@ -221,6 +237,7 @@ type TSVReader struct {
 	hdr      *Header
 	hdrUsed  bool // a record or #close referred to hdr: the next directive starts a new block
 	validate bool
+	lenient  bool
 	rec      Record
 	elems    [][]byte
 	mal      malformedLog
@@ -231,6 +248,12 @@ type TSVOptions struct {
 	// NoValidate skips checking each value against its column's type. Lines
 	// with the wrong number of fields are still skipped.
 	NoValidate bool
+	// Lenient keeps lines whose values do not parse as their column's type
+	// (a masked timestamp, a bad address) instead of skipping them, and
+	// lists the offending columns in Record.BadFields, so that a caller can
+	// decide per field. Lines with the wrong number of fields are still
+	// skipped. Ignored with NoValidate.
+	Lenient bool
 }
 
 // NewTSVReader returns a reader over r. It reads the first bytes to detect
@@ -240,7 +263,7 @@ func NewTSVReader(r io.Reader, opt TSVOptions) (*TSVReader, error) {
 	if err != nil {
 		return nil, &ReadError{Err: err}
 	}
-	return &TSVReader{lr: lr, validate: !opt.NoValidate}, nil
+	return &TSVReader{lr: lr, validate: !opt.NoValidate, lenient: opt.Lenient && !opt.NoValidate}, nil
 }
 
 // Header returns the header block read last (nil before the first
@@ -290,8 +313,18 @@ func (r *TSVReader) Next() (*Record, error) {
 			r.mal.add(r.lr.line, ReasonFieldCount, -1)
 			continue
 		}
-		if r.validate {
-			if bad := r.check(h, vals); bad >= 0 {
+		r.rec.BadFields = r.rec.BadFields[:0]
+		if r.lenient {
+			for i := 0; i < len(vals); {
+				bad := r.check(h, vals, i)
+				if bad < 0 {
+					break
+				}
+				r.rec.BadFields = append(r.rec.BadFields, bad)
+				i = bad + 1
+			}
+		} else if r.validate {
+			if bad := r.check(h, vals, 0); bad >= 0 {
 				r.mal.add(r.lr.line, ReasonBadValue, bad)
 				continue
 			}
@@ -303,10 +336,11 @@ func (r *TSVReader) Next() (*Record, error) {
 	}
 }
 
-// check returns the index of the first value that does not parse as its
-// column type, or -1.
-func (r *TSVReader) check(h *Header, vals [][]byte) int {
-	for i, v := range vals {
+// check returns the index of the first value from index from on that does
+// not parse as its column type, or -1.
+func (r *TSVReader) check(h *Header, vals [][]byte, from int) int {
+	for i := from; i < len(vals); i++ {
+		v := vals[i]
 		t := h.Parsed[i]
 		switch t.Kind {
 		case KindUnknown, KindString, KindEnum, KindPattern:
