@@ -18,6 +18,9 @@ func representativeFrames(t testing.TB) []decodeCase {
 		"ethernet/arp": true, "too many layers": true, "icmp echo": true,
 		"fabricpath ipv4": true, "vlan pbb vlan ipv4": true, "802.11 qos 4-address ipv6": true,
 		"radiotap data pad": true, "gre aruba 0x8240 a-msdu": true,
+		"arcnet bsd exception frame": true, "frame relay snap bridged ethernet": true, "pktap ethernet": true,
+		"juniper ether with extensions": true, "ipnet ipv6": true, "nflog ipv4": true, "ipoib ipv4": true,
+		"mpacket express": true,
 	}
 	var out []decodeCase
 	for _, c := range decodeCases() {

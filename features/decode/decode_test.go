@@ -112,6 +112,88 @@ func decodeCases() []decodeCase {
 	add("cisco hdlc", LinkCHDLC, cat([]byte{0x0f, 0}, be16(0x0800), ipTCP), pTCP)
 	add("unsupported link", 147, ipTCP, Packet{Status: StatusUnsupportedLink})
 
+	// --- less common link types (linkmore.go) ---
+	add("arcnet linux rfc1051 ipv4", LinkARCNETLinux, cat([]byte{0xbe, 0x50, 0xab, 0x08, 240}, ipTCP), pTCP)
+	add("arcnet linux rfc1201 ipv4", LinkARCNETLinux, cat([]byte{0xbe, 0x50, 0xa8, 0xe7, 212, 0, 0, 1}, ipTCP), pTCP)
+	add("arcnet linux ipv6", LinkARCNETLinux, cat([]byte{1, 2, 0, 0, 196, 0, 0, 7}, ip6UDP), p6UDP)
+	add("arcnet linux arp", LinkARCNETLinux, cat([]byte{1, 2, 0, 0, 213, 0, 0, 7}, make([]byte, 20)), Packet{Status: StatusNotIP})
+	add("arcnet linux truncated split header", LinkARCNETLinux, []byte{1, 2, 0, 0, 212, 0, 0}, Packet{Status: StatusTruncatedLink})
+	add("arcnet bsd rfc1201 ipv4", LinkARCNETBSD, cat([]byte{1, 2, 212, 0, 0, 1}, ipTCP), pTCP)
+	add("arcnet bsd exception frame", LinkARCNETBSD, cat([]byte{1, 2, 212, 0xff, 0xff, 0xff, 212, 0, 0, 1}, ipTCP), pTCP)
+	add("arcnet bsd rfc1051 ipv4", LinkARCNETBSD, cat([]byte{1, 2, 240}, ipTCP), pTCP)
+	add("frame relay rfc2427 ipv4", LinkFrameRelay, cat([]byte{0x18, 0x41, 0x03, 0xcc}, ipTCP), pTCP)
+	add("frame relay rfc2427 pad ipv6", LinkFrameRelay, cat([]byte{0x18, 0x41, 0x03, 0x00, 0x8e}, ip6UDP), p6UDP)
+	add("frame relay snap ipv4", LinkFrameRelay, cat([]byte{0x18, 0x41, 0x03, 0x00, 0x80, 0, 0, 0}, be16(0x0800), ipTCP), pTCP)
+	add("frame relay snap bridged ethernet", LinkFrameRelay,
+		cat([]byte{0x18, 0x41, 0x03, 0x00, 0x80, 0x00, 0x80, 0xc2}, be16(0x0007), eth(0x86dd, ip6UDP)), p6UDP)
+	add("frame relay nlpid ppp", LinkFrameRelay, cat([]byte{0x18, 0x41, 0x03, 0xcf, 0xff, 0x03}, be16(0x0021), ipTCP), pTCP)
+	add("frame relay cisco ipv6", LinkFrameRelay, cat([]byte{0x48, 0xe1}, be16(0x86dd), ip6UDP), p6UDP)
+	add("frame relay 3-byte address cisco ipv4", LinkFrameRelay, cat([]byte{0x80, 0xea, 0x9d}, be16(0x0800), ipTCP), pTCP)
+	add("frame relay q.933 on dlci 0", LinkFrameRelay, []byte{0x00, 0x01, 0x03, 0x08, 0x02, 0x00, 0x01, 0x75}, Packet{Status: StatusNotIP})
+	add("frame relay lapf on dlci 0", LinkFrameRelay, cat([]byte{0x00, 0x01}, be16(0x0800), ipTCP), Packet{Status: StatusNotIP})
+	add("frame relay one-byte address", LinkFrameRelay, cat([]byte{0x01, 0x03, 0xcc}, ipTCP), Packet{Status: StatusNotIP})
+	pktap := func(rec, dlt uint32, payload []byte) []byte {
+		h := make([]byte, 108)
+		copy(h, []byte{108, 0, 0, 0, byte(rec), 0, 0, 0, byte(dlt), 0, 0, 0, 'e', 'n', '0'})
+		return cat(h, payload)
+	}
+	add("pktap ethernet", LinkPKTAP, pktap(1, 1, eth(0x0800, ipTCP)), pTCP)
+	add("pktap raw", LinkPKTAP, pktap(1, 12, ip6UDP), p6UDP)
+	add("user2 pktap ethernet", LinkUser2, pktap(1, 1, eth(0x0800, ipTCP)), pTCP)
+	add("user2 not pktap", LinkUser2, cat(make([]byte, 120), ipTCP), Packet{Status: StatusUnsupportedLink})
+	add("pktap nested pktap", LinkPKTAP, pktap(1, 258, pktap(1, 1, eth(0x0800, ipTCP))), Packet{Status: StatusNotIP})
+	add("pktap inner unsupported", LinkPKTAP, pktap(1, 147, ipTCP), Packet{Status: StatusNotIP})
+	add("pktap not a packet record", LinkPKTAP, pktap(2, 1, eth(0x0800, ipTCP)), Packet{Status: StatusNotIP})
+	add("pktap header length beyond frame", LinkPKTAP, with4(pktap(1, 1, nil), func(b []byte) { b[0] = 200 }),
+		Packet{Status: StatusTruncatedLink})
+	add("juniper ether with extensions", LinkJuniperEther,
+		cat([]byte{'M', 'G', 'C', 0x81}, be16(6), []byte{1, 4, 0, 0, 0, 2}, eth(0x8100, vlan(3, 0x0800, ipTCP))),
+		with(pTCP, func(p *Packet) { p.VLANs[0] = 3; p.NumVLANs = 1; p.Encap = EncapVLAN }))
+	add("juniper ether no extensions", LinkJuniperEther, cat([]byte{'M', 'G', 'C', 0x00}, eth(0x86dd, ip6UDP)), p6UDP)
+	add("juniper no l2 ipv6", LinkJuniperEther, cat([]byte{'M', 'G', 'C', 0x02}, []byte{6, 0, 0, 0}, ip6UDP), p6UDP)
+	add("juniper no l2 mpls", LinkJuniperEther, cat([]byte{'M', 'G', 'C', 0x82, 0, 0}, []byte{5, 0, 0, 0}, be32(16<<12|1<<8|64), ipTCP),
+		with(pTCP, func(p *Packet) { p.Encap = EncapMPLS }))
+	add("juniper bad magic", LinkJuniperEther, cat([]byte{'M', 'G', 'X', 0x00}, eth(0x0800, ipTCP)), Packet{Status: StatusNotIP})
+	add("juniper extensions beyond frame", LinkJuniperEther, []byte{'M', 'G', 'C', 0x80, 0, 40, 1, 2}, Packet{Status: StatusTruncatedLink})
+	ipnet := func(fam byte, payload []byte) []byte {
+		return cat([]byte{1, fam, 0, 0}, be32(uint32(len(payload))), be32(2), be32(0), be32(0xffffffff), be32(0), payload)
+	}
+	add("ipnet ipv4", LinkIPNet, ipnet(2, ipTCP), pTCP)
+	add("ipnet ipv6", LinkIPNet, ipnet(26, ip6UDP), p6UDP)
+	add("ipnet other family", LinkIPNet, ipnet(7, ipTCP), Packet{Status: StatusNotIP})
+	add("ipnet truncated", LinkIPNet, ipnet(2, nil)[:23], Packet{Status: StatusTruncatedLink})
+	tlvLE := func(typ uint16, v []byte) []byte {
+		n := 4 + len(v)
+		b := cat([]byte{byte(n), byte(n >> 8), byte(typ), byte(typ >> 8)}, v)
+		return cat(b, make([]byte, (4-n%4)%4))
+	}
+	tlvBE := func(typ uint16, v []byte) []byte {
+		n := 4 + len(v)
+		return cat(be16(uint16(n)), be16(typ), v, make([]byte, (4-n%4)%4))
+	}
+	nflogHdr := func(fam byte) []byte { return []byte{fam, 0, 0, 20} }
+	add("nflog ipv4", LinkNFLOG, cat(nflogHdr(2), tlvLE(1, []byte{8, 0, 1, 0}), tlvLE(10, []byte("prefix!")), tlvLE(9, ipTCP)), pTCP)
+	add("nflog ipv6 big-endian tlvs", LinkNFLOG, cat(nflogHdr(10), tlvBE(1, []byte{0x86, 0xdd, 1, 0}), tlvBE(9, ip6UDP)), p6UDP)
+	add("nflog no payload", LinkNFLOG, cat(nflogHdr(2), tlvLE(1, []byte{8, 0, 1, 0})), Packet{Status: StatusNotIP})
+	add("nflog bad tlv length", LinkNFLOG, cat(nflogHdr(2), []byte{2, 0, 9, 0}, ipTCP), Packet{Status: StatusTruncatedLink})
+	add("nflog other family", LinkNFLOG, cat(nflogHdr(7), tlvLE(9, ipTCP)), Packet{Status: StatusNotIP})
+	add("nflog nested flag masked", LinkNFLOG, cat(nflogHdr(2), tlvLE(0x8009, ipTCP)), pTCP)
+	grh := make([]byte, 40)
+	add("ipoib ipv4", LinkIPoIB, cat(grh, be16(0x0800), be16(0), ipTCP), pTCP)
+	add("ipoib ipv6", LinkIPoIB, cat(grh, be16(0x86dd), be16(0), ip6UDP), p6UDP)
+	add("ipoib arp", LinkIPoIB, cat(grh, be16(0x0806), be16(0), make([]byte, 28)), Packet{Status: StatusNotIP, EtherType: 0x0806})
+	add("ipoib truncated", LinkIPoIB, grh, Packet{Status: StatusTruncatedLink})
+	pre := func(b6, b7 byte) []byte { return []byte{0x55, 0x55, 0x55, 0x55, 0x55, 0x55, b6, b7} }
+	crc := []byte{0xde, 0xad, 0xbe, 0xef}
+	add("mpacket express", LinkEthernetMPacket, cat(pre(0x55, 0xd5), eth(0x0800, ipTCP), crc), pTCP)
+	add("mpacket preemptable start", LinkEthernetMPacket, cat(pre(0x55, 0xe6), eth(0x86dd, ip6UDP), crc), p6UDP)
+	add("mpacket first fragment", LinkEthernetMPacket,
+		cat(pre(0x55, 0x4c), eth(0x0800, ipv4(6, a4, b4, nil, tcp(40000, 80, TCPAck, 5, 6, nil, make([]byte, 1000))))[:14+60], crc),
+		wantTCP(wantIPv4(Packet{}, a4, b4, 6, 1040), 40000, 80, TCPAck, 5, 6))
+	add("mpacket continuation", LinkEthernetMPacket, cat(pre(0x61, 0xe6), make([]byte, 64), crc), Packet{Status: StatusNotIP})
+	add("mpacket verify", LinkEthernetMPacket, cat(pre(0x55, 0x07), make([]byte, 60), crc), Packet{Status: StatusNotIP})
+	add("mpacket truncated", LinkEthernetMPacket, pre(0x55, 0xd5), Packet{Status: StatusTruncatedLink})
+
 	// --- MPLS, PPPoE ---
 	add("mpls 2 labels ipv4", LinkEthernet, eth(0x8847, cat(be32(100<<12|64), be32(200<<12|1<<8|64), ipTCP)),
 		with(pTCP, func(p *Packet) { p.Encap = EncapMPLS }))

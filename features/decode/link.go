@@ -273,6 +273,22 @@ func decodeLink(frame []byte, linkType uint32, p *Packet) Status {
 		return decodeIEEE80211(frame, p, 0)
 	case LinkRadiotap:
 		return decodeRadiotap(frame, p)
+	case LinkARCNETBSD, LinkARCNETLinux:
+		return decodeARCNET(frame, linkType == LinkARCNETLinux, p)
+	case LinkFrameRelay:
+		return decodeFrameRelay(frame, p)
+	case LinkPKTAP, LinkUser2:
+		return decodePKTAP(frame, linkType == LinkUser2, p)
+	case LinkJuniperEther:
+		return decodeJuniperEther(frame, p)
+	case LinkIPNet:
+		return decodeIPNet(frame, p)
+	case LinkNFLOG:
+		return decodeNFLOG(frame, p)
+	case LinkIPoIB:
+		return decodeIPoIB(frame, p)
+	case LinkEthernetMPacket:
+		return decodeMPacket(frame, p)
 	}
 	return StatusUnsupportedLink
 }

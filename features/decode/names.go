@@ -69,6 +69,8 @@ func LinkTypeName(linkType uint32) string {
 		return "EN10MB"
 	case 6:
 		return "IEEE802_5"
+	case LinkARCNETBSD:
+		return "ARCNET_BSD"
 	case LinkPPP:
 		return "PPP"
 	case LinkFDDI:
@@ -83,7 +85,7 @@ func LinkTypeName(linkType uint32) string {
 		return "C_HDLC"
 	case 105:
 		return "IEEE802_11"
-	case 107:
+	case LinkFrameRelay:
 		return "FRELAY"
 	case LinkLoop:
 		return "LOOP"
@@ -91,23 +93,35 @@ func LinkTypeName(linkType uint32) string {
 		return "LINUX_SLL"
 	case 117:
 		return "PFLOG"
+	case LinkARCNETLinux:
+		return "ARCNET_LINUX"
 	case 119:
 		return "PRISM_HEADER"
 	case 127:
 		return "IEEE802_11_RADIOTAP"
+	case LinkUser2:
+		return "USER2"
+	case LinkJuniperEther:
+		return "JUNIPER_ETHER"
 	case 192:
 		return "PPI"
 	case 195:
 		return "IEEE802_15_4_WITHFCS"
 	case 220:
 		return "USB_LINUX_MMAPPED"
+	case LinkIPNet:
+		return "IPNET"
 	case LinkIPv4:
 		return "IPV4"
 	case LinkIPv6:
 		return "IPV6"
-	case 239:
+	case LinkNFLOG:
 		return "NFLOG"
-	case 274:
+	case LinkIPoIB:
+		return "IPOIB"
+	case LinkPKTAP:
+		return "PKTAP"
+	case LinkEthernetMPacket:
 		return "ETHERNET_MPACKET"
 	case LinkLinuxSLL2:
 		return "LINUX_SLL2"
@@ -116,11 +130,15 @@ func LinkTypeName(linkType uint32) string {
 }
 
 // LinkTypeSupported reports whether Decode decodes frames of linkType (it
-// returns StatusUnsupportedLink for all others).
+// returns StatusUnsupportedLink for all others). LinkUser2 (149) counts as
+// supported because macOS writes PKTAP under it, but a frame that does not
+// carry a valid PKTAP header is StatusUnsupportedLink.
 func LinkTypeSupported(linkType uint32) bool {
 	switch linkType {
 	case LinkNull, LinkEthernet, LinkPPP, LinkFDDI, LinkRawOld12, LinkRawOld14, LinkPPPHDLC,
-		LinkRaw, LinkCHDLC, LinkLoop, LinkLinuxSLL, LinkIPv4, LinkIPv6, LinkLinuxSLL2:
+		LinkRaw, LinkCHDLC, LinkIEEE80211, LinkLoop, LinkLinuxSLL, LinkRadiotap, LinkIPv4, LinkIPv6,
+		LinkLinuxSLL2, LinkARCNETBSD, LinkFrameRelay, LinkARCNETLinux, LinkUser2, LinkJuniperEther,
+		LinkIPNet, LinkNFLOG, LinkIPoIB, LinkPKTAP, LinkEthernetMPacket:
 		return true
 	}
 	return false
