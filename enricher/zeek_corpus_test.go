@@ -47,7 +47,6 @@ type zeekGroup struct {
 // examined; the reason is the peer behaviour, not a join problem.
 var zeekKnown = map[string]string{
 	"core.tunnels.gre-aruba-amsdu":                    "decoder: 802.11 A-MSDU (GRE from an Aruba AP): only the first of its 2 subframes is decoded",
-	"core.cisco-fabric-path":                          "IPv6 payload length 0 in a padded 60-byte Ethernet frame: Zeek counts 40 IP bytes, we (as Wireshark) count the rest of the frame",
 	"core.pcap.dynamic-filter":                        "Zeek's script installs packet filters mid-run (Zeek saw fewer packets)",
 	"scripts.base.frameworks.netcontrol.packetfilter": "Zeek's script installs packet filters mid-run",
 	"scripts.base.protocols.ldap.sasl-signed-clear":   "IPv4 total length 0 (TCP segmentation offload): Zeek adds 0 IP bytes, we use the captured length",

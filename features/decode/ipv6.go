@@ -75,8 +75,11 @@ const (
 )
 
 // decodeIPv6 decodes an IPv6 header, walks its extension headers and decodes
-// the transport. A payload length of 0 (jumbogram or TSO) means the rest of
-// the frame.
+// the transport. A payload length of 0 means the rest of the frame when it
+// can stand for a jumbogram (a Hop-by-Hop header follows, RFC 2675) or for
+// a segment captured before offload (TCP or UDP follows); otherwise it is
+// taken literally (an empty payload), as Zeek and tshark count it, so that
+// Ethernet padding is never counted as IP bytes.
 func decodeIPv6(b []byte, p *Packet, depth int) Status {
 	if depth >= MaxDepth {
 		return StatusTooManyLayers
@@ -92,7 +95,7 @@ func decodeIPv6(b []byte, p *Packet, depth int) Status {
 		return StatusTruncatedIPv6
 	}
 	total := ipv6MinimumSize + h.payloadLen()
-	if h.payloadLen() == 0 {
+	if nh := h.nextHeader(); h.payloadLen() == 0 && (nh == protoHopByHop || nh == 6 || nh == 17) {
 		total = len(b)
 	}
 	p.IPVersion = 6
