@@ -51,8 +51,8 @@ func fuzzRead(t *testing.T, b []byte) {
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	r, err := NewReaderSize(bytes.NewReader(b), minBufferSize)
+	var recs []rec
 	if err == nil {
-		n := 0
 		for {
 			p, err2 := r.Next()
 			if err2 != nil {
@@ -62,12 +62,17 @@ func fuzzRead(t *testing.T, b []byte) {
 			if len(p.Data) != int(p.CaptureLength) {
 				t.Fatalf("len(Data) %d != CaptureLength %d", len(p.Data), p.CaptureLength)
 			}
-			n++
-		}
-		if err == io.EOF {
-			err = nil
+			if len(recs) < 1000 {
+				recs = append(recs, own(p))
+			}
 		}
 		r.Close()
+	}
+	if len(recs) < 1000 {
+		checkSamePaths(t, "fuzz input", b, r, recs, err)
+	}
+	if err == io.EOF {
+		err = nil
 	}
 	if err != nil {
 		var oe *OffsetError

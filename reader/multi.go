@@ -17,8 +17,11 @@ import (
 // *FileError in Warnings and its packets up to the problem are delivered.
 //
 // Next allocates nothing per packet. Packet.Data stays valid until the next
-// call to Next. All files are open at the same time; each has its own read
-// buffer (DefaultBufferSize, or 64 KiB when there are more than 16 files).
+// call to Next. All files are open at the same time, each opened as Open
+// does: uncompressed regular files are memory-mapped (pages released every
+// 8 MiB, or every 2 MiB when there are more than 16 files), the others have
+// their own read buffer (DefaultBufferSize, or 64 KiB when there are more
+// than 16 files).
 // A MultiSource is not safe for concurrent use.
 type MultiSource struct {
 	paths    []string  // every file considered, in order
@@ -52,7 +55,7 @@ func OpenMulti(paths []string) (*MultiSource, error) {
 	m.heap = make([]int, 0, len(files))
 	opened := 0
 	for i, p := range files {
-		r, err := openSize(p, size)
+		r, err := openSize(p, size, true)
 		if err != nil {
 			m.warn(p, err)
 			continue

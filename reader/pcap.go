@@ -36,7 +36,7 @@ const (
 )
 
 func (r *Reader) readPcapHeader(o order, f Format) error {
-	h, err := r.br.Peek(pcapHdrLen)
+	h, err := r.peek(pcapHdrLen)
 	if len(h) < pcapHdrLen {
 		return r.streamErr(err, "pcap file header", pcapHdrLen, len(h))
 	}
@@ -58,10 +58,55 @@ func (r *Reader) readPcapHeader(o order, f Format) error {
 	return nil
 }
 
+// nextPcapMapped is nextPcap for a memory-mapped file: one bounds check and
+// the record is a slice of the mapping. Anything unusual (end of file, a
+// length over the cap or past the end) is left to nextPcap, which reads the
+// same record again and reports it.
+func (r *Reader) nextPcapMapped() (Packet, error) {
+	rest := r.mm[r.mmPos:]
+	if len(rest) < pcapRecLen {
+		return r.nextPcap()
+	}
+	o := r.big
+	capLen := o.u32(rest[pcapRecOffCapLen:])
+	n := pcapRecLen + int(capLen)
+	if capLen > MaxCaptureLength || n > len(rest) {
+		return r.nextPcap()
+	}
+	sec := o.u32(rest[pcapRecOffSec:])
+	frac := int64(o.u32(rest[pcapRecOffFrac:])) * r.fracMul
+	origLen := o.u32(rest[pcapRecOffLen:])
+	if capLen > r.snaplen || capLen > origLen || frac >= 1e9 {
+		r.countAnomalies(capLen, origLen, frac)
+	}
+	r.mmAdvance(n)
+	return Packet{
+		Data:          rest[pcapRecLen:n:n],
+		Timestamp:     int64(sec)*1e9 + frac,
+		CaptureLength: capLen,
+		Length:        origLen,
+		LinkType:      r.linkType,
+	}, nil
+}
+
+// countAnomalies counts the lenient anomalies of a classic pcap record; frac
+// is its subsecond part in nanoseconds.
+func (r *Reader) countAnomalies(capLen, origLen uint32, frac int64) {
+	if capLen > r.snaplen {
+		r.stats.CapLenOverSnaplen++
+	}
+	if capLen > origLen {
+		r.stats.CapLenOverLen++
+	}
+	if frac >= 1e9 {
+		r.stats.BadSubsecond++
+	}
+}
+
 // nextPcap reads one classic pcap record.
 func (r *Reader) nextPcap() (Packet, error) {
 	at := r.off
-	h, err := r.br.Peek(pcapRecLen)
+	h, err := r.peek(pcapRecLen)
 	if len(h) < pcapRecLen {
 		if len(h) == 0 && err == io.EOF {
 			return Packet{}, io.EOF
@@ -77,15 +122,7 @@ func (r *Reader) nextPcap() (Packet, error) {
 		return Packet{}, &OffsetError{Offset: at, Err: ErrTooLarge,
 			Detail: fmt.Sprintf("captured length %d > %d", capLen, MaxCaptureLength)}
 	}
-	if capLen > r.snaplen {
-		r.stats.CapLenOverSnaplen++
-	}
-	if capLen > origLen {
-		r.stats.CapLenOverLen++
-	}
-	if int64(frac)*r.fracMul >= 1e9 {
-		r.stats.BadSubsecond++
-	}
+	r.countAnomalies(capLen, origLen, int64(frac)*r.fracMul)
 	p := Packet{
 		Timestamp:     int64(sec)*1e9 + int64(frac)*r.fracMul,
 		CaptureLength: capLen,
@@ -93,8 +130,8 @@ func (r *Reader) nextPcap() (Packet, error) {
 		LinkType:      r.linkType,
 	}
 	n := pcapRecLen + int(capLen)
-	if n <= r.br.Size() {
-		b, err := r.br.Peek(n)
+	if n <= r.bufSize() {
+		b, err := r.peek(n)
 		if len(b) < n {
 			return Packet{}, r.streamErr(err, "record", n, len(b))
 		}

@@ -109,7 +109,7 @@ func (r *Reader) readNgHeader() error {
 		return err
 	}
 	for len(r.all) == 0 && r.err == nil {
-		h, _ := r.br.Peek(ngOffBody)
+		h, _ := r.peek(ngOffBody)
 		if len(h) < ngOffBody {
 			break
 		}
@@ -136,7 +136,7 @@ func (r *Reader) nextNg() (Packet, error) {
 // ngStep processes one block. It returns ok for a packet.
 func (r *Reader) ngStep() (Packet, bool, error) {
 	at := r.off
-	h, err := r.br.Peek(ngOffBody)
+	h, err := r.peek(ngOffBody)
 	if len(h) < ngOffBody {
 		if len(h) == 0 && err == io.EOF {
 			return Packet{}, false, io.EOF
@@ -229,8 +229,8 @@ func (r *Reader) checkBlockLen(at int64, typ, n uint32) error {
 // are copied into the reused buffer. The trailing length is checked.
 func (r *Reader) readBlock(at int64, L int, what string) ([]byte, error) {
 	var b []byte
-	if L <= r.br.Size() {
-		pb, err := r.br.Peek(L)
+	if L <= r.bufSize() {
+		pb, err := r.peek(L)
 		if len(pb) < L {
 			return nil, r.streamErrAt(at, err, what, L, len(pb))
 		}
@@ -252,7 +252,7 @@ func (r *Reader) readBlock(at int64, L int, what string) ([]byte, error) {
 
 // skipBlock consumes the L-byte block without keeping it.
 func (r *Reader) skipBlock(at int64, L int) error {
-	if L <= r.br.Size() {
+	if L <= r.bufSize() {
 		_, err := r.readBlock(at, L, "block")
 		return err
 	}
@@ -260,7 +260,7 @@ func (r *Reader) skipBlock(at int64, L int) error {
 	if m < L-4 {
 		return r.streamErrAt(at, err, "block", L, m)
 	}
-	t, err := r.br.Peek(4)
+	t, err := r.peek(4)
 	if len(t) < 4 {
 		return r.streamErrAt(at, err, "block", L, m+len(t))
 	}
@@ -280,7 +280,7 @@ func (r *Reader) trailerErr(at int64, L int, t uint32) error {
 // section and drops the interfaces of the previous one.
 func (r *Reader) readSHB(first bool) error {
 	at := r.off
-	h, err := r.br.Peek(shbOffMajor)
+	h, err := r.peek(shbOffMajor)
 	if len(h) < shbOffMajor {
 		return r.streamErr(err, "section header block", shbOffMajor, len(h))
 	}

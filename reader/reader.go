@@ -2,7 +2,10 @@
 // compressed, from files or standard input, in pure Go.
 //
 // A Reader hands out borrowed frame bytes that stay valid until the next call
-// to Next; it allocates nothing per packet once warmed up. Structural problems
+// to Next; it allocates nothing per packet once warmed up. Open memory-maps
+// uncompressed regular files (Linux) and hands out slices of the mapping
+// without copying; everything else is read through a bufio.Reader (see Open
+// and OpenStream). Structural problems
 // of a file are typed errors (ErrTruncated, ErrFormat, ...) wrapped with the
 // byte offset at which they were found.
 package reader

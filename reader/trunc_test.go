@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -63,6 +64,9 @@ func checkCut(t *testing.T, name string, b []byte, full []rec, ends []int64, bou
 	if err == nil {
 		recs, err = readAll(r)
 	}
+	// The in-place (memory-mapped) path must agree exactly: same packets,
+	// same error message and offset, same counters.
+	checkSamePaths(t, fmt.Sprintf("%s cut at %d", name, c), b[:c], r, recs, err)
 	// expected packets: those ending at or before the cut
 	want := 0
 	for want < len(ends) && ends[want] <= int64(c) {
