@@ -174,8 +174,11 @@ func (o order) u64(b []byte) uint64 {
 //
 // The mapping covers the size of the file at Open: bytes appended later are
 // not read (the last, partial record is ErrTruncated). Truncating the file
-// while it is being read kills the process with SIGBUS, as with any mapped
-// file: use OpenStream for files that another process may shorten.
+// while it is being read makes the next access fault (SIGBUS), as with any
+// mapped file: the process dies unless the reading goroutine has
+// debug.SetPanicOnFault set and recovers, as features/engine does (the run
+// then ends with engine.ErrFault and every flow so far written). Use
+// OpenStream for files that another process may shorten.
 // Standard input, pipes, gzip and zstd captures, empty files and files that
 // cannot be mapped are read through a DefaultBufferSize buffer, exactly as
 // OpenStream does.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowmeter/flowmeter/features/decode"
+	"github.com/flowmeter/flowmeter/features/engine"
 	"github.com/flowmeter/flowmeter/reader"
 )
 
@@ -128,13 +129,14 @@ func tsResolString(r uint8) string {
 	return fmt.Sprintf("10^-%d s", r)
 }
 
-func inspectOne(ctx context.Context, path string) (*captureReport, error) {
+func inspectOne(ctx context.Context, path string) (rep *captureReport, err error) {
 	r, err := reader.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	rep := &captureReport{
+	defer engine.RecoverFault(engine.GuardFaults(), &err)
+	rep = &captureReport{
 		Path: path, Format: r.Format().String(), Compression: r.Compression().String(),
 		Link: map[string]int64{}, Network: map[string]int64{}, Transport: map[string]int64{},
 		Encap: map[string]int64{}, Undecodable: map[string]int64{},

@@ -6,7 +6,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -59,6 +62,47 @@ func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features
 		prog.Flows.Add(1)
 		emit(f)
 	})
+	readSingle(ctx, src, t, &st, prog)
+	t.Flush()
+	prog.Packets.Store(st.Packets)
+	prog.Bytes.Store(st.Bytes)
+	st.Table = t.Stats
+	return st, ctx.Err()
+}
+
+// ErrFault reports a memory fault while reading a memory-mapped capture:
+// the file was truncated by another process while it was being read.
+var ErrFault = errors.New("engine: capture file shrank while it was being read (memory fault)")
+
+// GuardFaults makes a memory fault on this goroutine a recoverable panic
+// (a capture memory-mapped by reader.Open that another process truncates
+// faults when read). Pair it with a deferred RecoverFault:
+//
+//	defer engine.RecoverFault(engine.GuardFaults(), &err)
+func GuardFaults() (restore bool) { return debug.SetPanicOnFault(true) }
+
+// RecoverFault restores the fault setting and turns a recovered memory
+// fault into *errp (wrapping ErrFault); other panics go on.
+func RecoverFault(restore bool, errp *error) {
+	debug.SetPanicOnFault(restore)
+	r := recover()
+	if r == nil {
+		return
+	}
+	// A fault under SetPanicOnFault panics with a runtime.Error that has
+	// the faulting address.
+	if re, ok := r.(interface {
+		runtime.Error
+		Addr() uintptr
+	}); ok {
+		*errp = fmt.Errorf("%w at address %#x", ErrFault, re.Addr())
+		return
+	}
+	panic(r)
+}
+
+func readSingle(ctx context.Context, src reader.Source, t *features.Table, st *Stats, prog *Progress) {
+	defer RecoverFault(GuardFaults(), &st.ReadError)
 	var p decode.Packet
 	for n := 0; ; n++ {
 		if n&0xffff == 0 && ctx.Err() != nil {
@@ -81,11 +125,6 @@ func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features
 		}
 		t.Add(&p, pkt.Timestamp, pkt.Length)
 	}
-	t.Flush()
-	prog.Packets.Store(st.Packets)
-	prog.Bytes.Store(st.Bytes)
-	st.Table = t.Stats
-	return st, ctx.Err()
 }
 
 func (st *Stats) count(pkt *reader.Packet) {
@@ -232,6 +271,28 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 	for i := range pending {
 		pending[i] = get()
 	}
+	readSharded(ctx, src, n, cfg.Flow.TunnelCarriers, &st, prog, in, pending, get)
+	for i := range pending {
+		if len(pending[i].items) > 0 {
+			in[i] <- pending[i]
+		}
+		close(in[i])
+	}
+	wg.Wait()
+	close(out)
+	<-emitted
+	prog.Packets.Store(st.Packets)
+	prog.Bytes.Store(st.Bytes)
+	for _, t := range tables {
+		addTableStats(&st.Table, &t.Stats)
+	}
+	return st, ctx.Err()
+}
+
+// readSharded reads and decodes, sending packets in batches to the shard
+// that owns them, with capture-time ticks for idle shards.
+func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, st *Stats, prog *Progress, in []chan *batch, pending []*batch, get func() *batch) {
+	defer RecoverFault(GuardFaults(), &st.ReadError)
 	var lastTick int64
 	var scratch item
 	const tick = int64(1e9)
@@ -252,7 +313,7 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 			prog.Bytes.Store(st.Bytes)
 		}
 		if st.decode(&pkt, &scratch.p) {
-			i := shardOf(&scratch.p, n, cfg.Flow.TunnelCarriers)
+			i := shardOf(&scratch.p, n, carriers)
 			b := pending[i]
 			scratch.ts, scratch.wire = pkt.Timestamp, pkt.Length
 			b.items = append(b.items, scratch)
@@ -271,21 +332,6 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 			}
 		}
 	}
-	for i := range pending {
-		if len(pending[i].items) > 0 {
-			in[i] <- pending[i]
-		}
-		close(in[i])
-	}
-	wg.Wait()
-	close(out)
-	<-emitted
-	prog.Packets.Store(st.Packets)
-	prog.Bytes.Store(st.Bytes)
-	for _, t := range tables {
-		addTableStats(&st.Table, &t.Stats)
-	}
-	return st, ctx.Err()
 }
 
 func addTableStats(d, s *features.TableStats) {

@@ -132,3 +132,59 @@ func TestShardedCarriers(t *testing.T) {
 		t.Fatalf("2 workers: %+v, 1 worker: %+v", two, one)
 	}
 }
+
+// truncating wraps a source and cuts its file short after n packets, as
+// another process shortening a capture that is being read would.
+type truncating struct {
+	reader.Source
+	path string
+	n    int
+}
+
+func (s *truncating) Next() (reader.Packet, error) {
+	if s.n--; s.n == 0 {
+		if err := os.Truncate(s.path, 4096); err != nil {
+			return reader.Packet{}, err
+		}
+	}
+	return s.Source.Next()
+}
+
+// TestFileShrinksWhileMapped: a capture truncated by another process while
+// it is memory-mapped ends the run with ErrFault, with every flow so far
+// written, instead of killing the process with SIGBUS.
+func TestFileShrinksWhileMapped(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/sample.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 2} {
+		path := filepath.Join(t.TempDir(), "shrinks.pcap")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := reader.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flows int
+		st, err := Run(context.Background(), &truncating{Source: r, path: path, n: 200}, Config{Flow: features.DefaultOptions(), Workers: workers}, func(*features.Flow) { flows++ }, nil)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.ReadError == nil {
+			// The reader may have read past the cut before it happened (it
+			// reads ahead); then the file ended cleanly or was truncated.
+			t.Logf("%d workers: no fault (read ahead), %d packets", workers, st.Packets)
+			continue
+		}
+		if !errors.Is(st.ReadError, ErrFault) && !errors.Is(st.ReadError, reader.ErrTruncated) {
+			t.Fatalf("%d workers: ReadError %v", workers, st.ReadError)
+		}
+		if flows == 0 || st.Packets < 199 {
+			t.Fatalf("%d workers: %d flows from %d packets", workers, flows, st.Packets)
+		}
+		t.Logf("%d workers: %v after %d packets, %d flows", workers, st.ReadError, st.Packets, flows)
+	}
+}
