@@ -16,7 +16,11 @@
 # name, not position. -E occurrence=a -E aggregator=, lists every occurrence
 # of a field, outermost layer first (tunnels and ICMP error payloads repeat ip.src
 # and friends); frame.protocols gives the layer order needed to tell which
-# occurrence belongs to which layer.
+# occurrence belongs to which layer. frame.cb_pen is set on the pseudo-frames
+# tshark 4.0 makes of pcapng Custom Blocks (they carry no packet). frame.time_epoch
+# is empty for pcapng Simple Packet Blocks (no timestamp), and is printed as
+# seconds "." nanoseconds with %09d, so a record whose sub-second field is >= 1e9
+# prints 10 digits after the point.
 #
 # Options, each chosen to make tshark show what is on the wire per packet:
 #   -n                                  no name resolution (addresses and ports stay numeric)
@@ -44,12 +48,12 @@ set -eu
 
 TSHARK=${TSHARK:-tshark}
 
-fields="frame.number frame.time_epoch frame.len frame.cap_len frame.protocols
+fields="frame.number frame.time_epoch frame.len frame.cap_len frame.protocols frame.cb_pen
 ip.src ip.dst ip.proto ip.len ip.hdr_len ip.flags.mf ip.frag_offset
 ipv6.src ipv6.dst ipv6.nxt ipv6.plen
 ipv6.hopopts.nxt ipv6.routing.nxt ipv6.dstopts.nxt ipv6.fraghdr.nxt ipv6.fraghdr.offset ipv6.fraghdr.more ah.next_header
 tcp.srcport tcp.dstport tcp.flags udp.srcport udp.dstport sctp.srcport sctp.dstport
-icmp.type icmp.code icmpv6.type icmpv6.code"
+icmp.type icmp.code icmpv6.type icmpv6.code gre.proto"
 
 cfg=$(mktemp -d "${TMPDIR:-/tmp}/tshark-cfg.XXXXXX")
 trap 'rm -rf "$cfg"' EXIT INT TERM

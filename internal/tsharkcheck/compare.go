@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
+	"strings"
 
 	"github.com/flowmeter/flowmeter/features/decode"
 	"github.com/flowmeter/flowmeter/reader"
@@ -70,6 +70,10 @@ type Result struct {
 	Diff     Fields // fields that disagree
 	Class    string // disagreement class (Classes) when Diff != 0
 	Detail   string // ours vs tshark for the differing fields
+	// Rejected is set when tshark found an IP header and our decoder did
+	// not; Status is then why.
+	Rejected bool
+	Status   decode.Status
 }
 
 // Compare sets our view of a frame (rp as read by reader, dp as decoded)
@@ -79,13 +83,19 @@ func Compare(rp *reader.Packet, dp *decode.Packet, f *Frame) Result {
 	var r Result
 	d := &differ{r: &r}
 
-	d.check(FieldTime, f.TimeOK && rp.Timestamp == f.TimeNS, rp.Timestamp, f.TimeNS)
+	theirTime := any(f.TimeNS)
+	if !f.TimeOK {
+		theirTime = "(" + f.TimeRaw + ")"
+	}
+	d.check(FieldTime, f.TimeOK && rp.Timestamp == f.TimeNS, rp.Timestamp, theirTime)
 	d.check(FieldWireLen, int64(rp.Length) == int64(f.Len), rp.Length, f.Len)
 	d.check(FieldCapLen, int64(rp.CaptureLength) == int64(f.CapLen), rp.CaptureLength, f.CapLen)
 
 	l := v.Last()
 	oursIP := dp.IPVersion != 0
 	d.check(FieldIP, oursIP == (l != nil), ipDesc(dp), v.Protocols)
+	r.Status = dp.Status
+	r.Rejected = !oursIP && l != nil
 	if oursIP && l != nil {
 		compareLayer(d, dp, l)
 		if dp.Encap&tunnelEncap != 0 {
@@ -101,6 +111,10 @@ func Compare(rp *reader.Packet, dp *decode.Packet, f *Frame) Result {
 	}
 	if r.Diff != 0 {
 		r.Class = Classify(rp, dp, f, &v, r.Diff)
+		if strings.HasPrefix(r.Class, ClassUnexplained) {
+			r.Detail += fmt.Sprintf(" [ours: status=%s inner=%s encap=%#x link=%d; tshark: %s]",
+				dp.Status, dp.InnerStatus, uint16(dp.Encap), rp.LinkType, v.Protocols)
+		}
 	}
 	return r
 }
@@ -127,7 +141,8 @@ func compareLayer(d *differ, dp *decode.Packet, l *Layer) {
 		d.check(FieldTCPFlags, l.HasFlags && dp.TCPFlags == l.TCPFlags&0x1ff,
 			fmt.Sprintf("%#03x", dp.TCPFlags), fmt.Sprintf("%#03x", l.TCPFlags))
 	}
-	oursICMP := dp.HasTransport && (dp.Proto == 1 || dp.Proto == 58)
+	// A truncated ICMP header still has its type and code when 2 bytes were captured.
+	oursICMP := (dp.Proto == 1 || dp.Proto == 58) && (dp.HasTransport || dp.Status == decode.StatusTruncatedICMP)
 	if l.HasICMP || oursICMP {
 		d.check(FieldICMP, l.HasICMP && oursICMP && dp.ICMPType == l.ICMPType && dp.ICMPCode == l.ICMPCode,
 			fmt.Sprintf("%d/%d", dp.ICMPType, dp.ICMPCode), fmt.Sprintf("%d/%d", l.ICMPType, l.ICMPCode))
@@ -170,10 +185,13 @@ type CaptureResult struct {
 	Path       string
 	TsharkExit int
 	TsharkErr  string
-	Frames     int      // frames tshark printed
-	Ours       int      // packets our reader returned
-	ReaderErr  error    // our reader's error (nil at a clean io.EOF)
-	Results    []Result // one per frame tshark printed
+	Frames     int // packet frames tshark printed (custom-block pseudo-frames excluded)
+	Ours       int // packets our reader returned
+	// TsharkCustomBlocks counts tshark's pseudo-frames for pcapng Custom
+	// Blocks; OursCustomBlocks is our reader's Stats.CB+DCB. They should agree.
+	TsharkCustomBlocks, OursCustomBlocks int
+	ReaderErr                            error    // our reader's error (nil at a clean io.EOF)
+	Results                              []Result // one per frame tshark printed
 }
 
 // CheckCapture runs scripts/tshark-fields.sh (script) on path, reads path
@@ -187,8 +205,17 @@ func CheckCapture(ctx context.Context, script, path string) (CaptureResult, erro
 	if err != nil {
 		return cr, err
 	}
+	frames := rr.Frames[:0:0]
+	for _, f := range rr.Frames {
+		if f.CustomBlock {
+			cr.TsharkCustomBlocks++
+			continue
+		}
+		frames = append(frames, f)
+	}
+	rr.Frames = frames
 	cr.TsharkExit, cr.TsharkErr, cr.Frames = rr.ExitCode, rr.Stderr, len(rr.Frames)
-	if len(rr.Frames) == 0 {
+	if len(rr.Frames) == 0 && cr.TsharkCustomBlocks == 0 {
 		return cr, nil
 	}
 	r, err := reader.Open(path)
@@ -214,6 +241,8 @@ func CheckCapture(ctx context.Context, script, path string) (CaptureResult, erro
 		i++
 	}
 	if r != nil {
+		st := r.Stats()
+		cr.OursCustomBlocks = int(st.CB + st.DCB)
 		r.Close()
 	}
 	for ; i < len(rr.Frames); i++ {
@@ -224,5 +253,3 @@ func CheckCapture(ctx context.Context, script, path string) (CaptureResult, erro
 	}
 	return cr, nil
 }
-
-var _ = netip.Addr{}

@@ -112,6 +112,9 @@ func TestCorpusAgainstTshark(t *testing.T) {
 	if os.Getenv("FLOWMETER_CORPUS_FULL") != "" {
 		paths = allCaptures(t, corpus)
 	}
+	if list := os.Getenv("FLOWMETER_TSHARK_CAPTURES"); list != "" {
+		paths = strings.Split(list, ",") // corpus-relative paths, for debugging
+	}
 	start := time.Now()
 	results := checkAll(t, script, corpus, paths)
 	sum := NewSummary(2)
@@ -122,6 +125,54 @@ func TestCorpusAgainstTshark(t *testing.T) {
 	sum.Report(&b)
 	t.Logf("%d captures in %v\n%s", len(paths), time.Since(start).Round(time.Second), b.String())
 	if out := os.Getenv("FLOWMETER_TSHARK_REPORT"); out != "" {
-		os.WriteFile(out, []byte(b.String()), 0o644)
+		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+
+	// Every disagreement must be in a documented class.
+	for _, c := range sum.SortedClasses() {
+		if strings.HasPrefix(c.Name, ClassUnexplained) || c.Name == ClassReaderMissing {
+			for _, e := range c.Examples {
+				t.Errorf("%s: %s frame %d: %s", c.Name, e.Path, e.Frame, e.Detail)
+			}
+		}
+	}
+	for i := range results {
+		cr := &results[i]
+		if cr.Frames == 0 && cr.TsharkCustomBlocks == 0 {
+			if len(paths) == len(Subset) {
+				t.Errorf("%s: tshark printed no frame (exit %d): %s", cr.Path, cr.TsharkExit, cr.TsharkErr)
+			}
+			continue
+		}
+		// Our reader may return more packets than tshark only where tshark
+		// gave up on the file (exit status != 0, e.g. an unknown pcapng block).
+		if cr.Ours > cr.Frames && cr.TsharkExit == 0 {
+			t.Errorf("%s: our reader returned %d packets, tshark %d", cr.Path, cr.Ours, cr.Frames)
+		}
+		if cr.TsharkCustomBlocks != cr.OursCustomBlocks {
+			t.Errorf("%s: tshark shows %d pcapng custom blocks, our reader counted %d",
+				cr.Path, cr.TsharkCustomBlocks, cr.OursCustomBlocks)
+		}
+	}
+}
+
+// TestDocsListClasses checks that docs/TSHARK_AGREEMENT.md explains every
+// documented class and tshark-deeper signature.
+func TestDocsListClasses(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "TSHARK_AGREEMENT.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range Classes {
+		if !strings.Contains(string(doc), "`"+c.Name+"`") {
+			t.Errorf("docs/TSHARK_AGREEMENT.md does not explain class `%s`", c.Name)
+		}
+	}
+	for _, sig := range DeeperSignatures() {
+		if !strings.Contains(string(doc), "`"+DeeperPrefix+sig+"`") {
+			t.Errorf("docs/TSHARK_AGREEMENT.md does not explain class `%s%s`", DeeperPrefix, sig)
+		}
 	}
 }

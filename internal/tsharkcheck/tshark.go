@@ -33,6 +33,7 @@ const (
 	colLen      = "frame.len"
 	colCapLen   = "frame.cap_len"
 	colProtos   = "frame.protocols"
+	colCBPen    = "frame.cb_pen"
 	colIPSrc    = "ip.src"
 	colIPDst    = "ip.dst"
 	colIPProto  = "ip.proto"
@@ -56,6 +57,7 @@ const (
 	colICMPC    = "icmp.code"
 	colICMP6T   = "icmpv6.type"
 	colICMP6C   = "icmpv6.code"
+	colGREProto = "gre.proto"
 )
 
 // extNextField maps the frame.protocols name of an IPv6 extension header
@@ -70,24 +72,28 @@ var extNextField = map[string]string{
 
 // requiredColumns must all be in the header of the script's output.
 var requiredColumns = []string{
-	colNumber, colTime, colLen, colCapLen, colProtos,
+	colNumber, colTime, colLen, colCapLen, colProtos, colCBPen,
 	colIPSrc, colIPDst, colIPProto, colIPLen, colIPMF, colIPFrag,
 	col6Src, col6Dst, col6Nxt, col6Plen, col6FragOff, col6FragMF,
 	"ipv6.hopopts.nxt", "ipv6.routing.nxt", "ipv6.dstopts.nxt", "ipv6.fraghdr.nxt", "ah.next_header",
 	colTCPSrc, colTCPDst, colTCPFlags, colUDPSrc, colUDPDst, colSCTPSrc, colSCTPDst,
-	colICMPT, colICMPC, colICMP6T, colICMP6C,
+	colICMPT, colICMPC, colICMP6T, colICMP6C, colGREProto,
 }
 
 // Frame is one tshark row: the frame number and time, and every occurrence
 // of every column (outermost layer first).
 type Frame struct {
-	Number    int
-	TimeNS    int64 // frame.time_epoch as nanoseconds since the epoch
-	TimeOK    bool  // frame.time_epoch parsed
-	Len       int   // frame.len, -1 if absent
-	CapLen    int   // frame.cap_len, -1 if absent
-	Protocols []string
-	fields    map[string][]string
+	Number  int
+	TimeNS  int64 // frame.time_epoch as nanoseconds since the epoch
+	TimeOK  bool  // frame.time_epoch parsed
+	TimeRaw string
+	// CustomBlock marks the pseudo-frame tshark makes of a pcapng Custom
+	// Block (frame.cb_pen set): not a packet, our reader skips it.
+	CustomBlock bool
+	Len         int // frame.len, -1 if absent
+	CapLen      int // frame.cap_len, -1 if absent
+	Protocols   []string
+	fields      map[string][]string
 }
 
 // Occ returns the occurrences of column name ("ip.src", ...).
@@ -135,7 +141,9 @@ func ParseTSV(r io.Reader) ([]Frame, error) {
 		if f.Number, err = strconv.Atoi(cols[idx[colNumber]]); err != nil {
 			return out, fmt.Errorf("%w: line %d: frame.number %q", ErrFormat, line, cols[idx[colNumber]])
 		}
-		f.TimeNS, f.TimeOK = ParseEpochNS(cols[idx[colTime]])
+		f.TimeRaw = cols[idx[colTime]]
+		f.TimeNS, f.TimeOK = ParseEpochNS(f.TimeRaw)
+		f.CustomBlock = cols[idx[colCBPen]] != ""
 		if v, err := strconv.Atoi(cols[idx[colLen]]); err == nil {
 			f.Len = v
 		}
@@ -152,13 +160,19 @@ func ParseTSV(r io.Reader) ([]Frame, error) {
 
 // ParseEpochNS parses frame.time_epoch ("1467818432.675392000", up to 9
 // decimals, optionally negative) as exact nanoseconds, without floating point.
+//
+// tshark prints the fraction as a %09d count of nanoseconds, so a record whose
+// sub-second field is 1e9 ns or more (classic pcap usec >= 1e6) prints ten or
+// more digits ("1418145370.1000000000"): such a fraction is read as a count
+// of nanoseconds added to the seconds, which is the instant tshark means and
+// the one our reader normalises to.
 func ParseEpochNS(s string) (int64, bool) {
 	neg := strings.HasPrefix(s, "-")
 	if neg {
 		s = s[1:]
 	}
 	sec, frac, _ := strings.Cut(s, ".")
-	if sec == "" || len(frac) > 9 {
+	if sec == "" || len(frac) > 18 || (len(frac) > 9 && frac[0] == '0') {
 		return 0, false
 	}
 	secs, err := strconv.ParseInt(sec, 10, 64)
@@ -171,7 +185,7 @@ func ParseEpochNS(s string) (int64, bool) {
 		if err != nil || frac[0] == '-' || frac[0] == '+' {
 			return 0, false
 		}
-		for i := len(frac); i < 9; i++ {
+		for i := len(frac); i < 9; i++ { // a short fraction is decimal digits
 			v *= 10
 		}
 		ns = v

@@ -23,6 +23,9 @@ type Layer struct {
 	MF         bool
 	FragOffset int // in 8-byte units, -1 if absent
 
+	// GREProto is the GRE protocol type (gre.proto) when Next starts with
+	// "gre", else -1.
+	GREProto int
 	// Transport is the frame.protocols name right after the header chain
 	// ("tcp", "udp", "data", ...), "" when the frame ends there.
 	Transport string
@@ -87,7 +90,7 @@ func (f *Frame) View() View {
 			continue
 		}
 		k := occ[i]
-		l := Layer{Proto: -1, TotalLen: -1, FragOffset: -1}
+		l := Layer{Proto: -1, TotalLen: -1, FragOffset: -1, GREProto: -1}
 		j := i + 1
 		if p == "ip" {
 			l.Version = 4
@@ -143,6 +146,12 @@ func (f *Frame) View() View {
 				l.SrcPort, l.DstPort, l.HasPorts = f.ports(colUDPSrc, colUDPDst, t)
 			case "sctp":
 				l.SrcPort, l.DstPort, l.HasPorts = f.ports(colSCTPSrc, colSCTPDst, t)
+			case "gre":
+				if s, ok := f.at(colGREProto, t); ok {
+					if n, err := strconv.ParseUint(strings.TrimPrefix(s, "0x"), 16, 16); err == nil {
+						l.GREProto = int(n)
+					}
+				}
 			case "icmp", "icmpv6":
 				tc, cc := colICMPT, colICMPC
 				if l.Transport == "icmpv6" {
@@ -156,6 +165,12 @@ func (f *Frame) View() View {
 					}
 				}
 			}
+		}
+		if !l.Src.IsValid() || !l.Dst.IsValid() {
+			// tshark named the protocol but could not read the header
+			// (bad version or header length, cut short): no layer.
+			i = end - 1
+			continue
 		}
 		v.Layers = append(v.Layers, l)
 		if l.Transport == "icmp" || l.Transport == "icmpv6" {

@@ -8,19 +8,21 @@ import (
 
 // header is the header line printed by scripts/tshark-fields.sh; the rows
 // below are tshark 4.0.17's output for the corpus captures named beside them.
-const header = "frame.number\tframe.time_epoch\tframe.len\tframe.cap_len\tframe.protocols\tip.src\tip.dst\tip.proto\tip.len\tip.hdr_len\tip.flags.mf\tip.frag_offset\tipv6.src\tipv6.dst\tipv6.nxt\tipv6.plen\tipv6.hopopts.nxt\tipv6.routing.nxt\tipv6.dstopts.nxt\tipv6.fraghdr.nxt\tipv6.fraghdr.offset\tipv6.fraghdr.more\tah.next_header\ttcp.srcport\ttcp.dstport\ttcp.flags\tudp.srcport\tudp.dstport\tsctp.srcport\tsctp.dstport\ticmp.type\ticmp.code\ticmpv6.type\ticmpv6.code"
+const header = "frame.number	frame.time_epoch	frame.len	frame.cap_len	frame.protocols	frame.cb_pen	ip.src	ip.dst	ip.proto	ip.len	ip.hdr_len	ip.flags.mf	ip.frag_offset	ipv6.src	ipv6.dst	ipv6.nxt	ipv6.plen	ipv6.hopopts.nxt	ipv6.routing.nxt	ipv6.dstopts.nxt	ipv6.fraghdr.nxt	ipv6.fraghdr.offset	ipv6.fraghdr.more	ah.next_header	tcp.srcport	tcp.dstport	tcp.flags	udp.srcport	udp.dstport	sctp.srcport	sctp.dstport	icmp.type	icmp.code	icmpv6.type	icmpv6.code	gre.proto"
 
 const (
 	// zeek/testing/btest/Traces/tunnels/vxlan.pcap frame 3
-	rowVXLAN = "3\t1467818432.676047000\t148\t148\teth:ethertype:ip:udp:vxlan:eth:ethertype:ip:icmp:data\t192.168.56.11,10.0.0.1\t192.168.56.12,10.0.0.2\t17,1\t134,84\t20,20\t0,0\t0,0\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t48134\t4789\t\t\t8\t0\t\t"
+	rowVXLAN = "3\t1467818432.676047000\t148\t148\teth:ethertype:ip:udp:vxlan:eth:ethertype:ip:icmp:data\t\t192.168.56.11,10.0.0.1\t192.168.56.12,10.0.0.2\t17,1\t134,84\t20,20\t0,0\t0,0\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t48134\t4789\t\t\t8\t0\t\t\t"
 	// zeek/testing/btest/Traces/icmp/icmp-destunreach-udp.pcap frame 1
-	rowICMPErr = "1\t1258568548.135731000\t194\t194\teth:ethertype:ip:icmp:ip:udp:dns\t192.168.1.102,192.168.1.1\t192.168.1.1,192.168.1.102\t1,17\t176,163\t20,20\t0,0\t0,0\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t53\t59207\t\t\t3\t3\t\t"
+	rowICMPErr = "1\t1258568548.135731000\t194\t194\teth:ethertype:ip:icmp:ip:udp:dns\t\t192.168.1.102,192.168.1.1\t192.168.1.1,192.168.1.102\t1,17\t176,163\t20,20\t0,0\t0,0\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t53\t59207\t\t\t3\t3\t\t\t"
 	// zeek/testing/btest/Traces/tunnels/6in4.pcap frame 1
-	row6in4 = "1\t1335203348.428004000\t86\t86\teth:ethertype:ip:ipv6:udp:data\t1.2.3.4\t5.6.7.8\t41\t72\t20\t0\t0\tdead::beef\tcafe::babe\t17\t12\t\t\t\t\t\t\t\t\t\t\t30000\t13000\t\t\t\t\t\t"
+	row6in4 = "1\t1335203348.428004000\t86\t86\teth:ethertype:ip:ipv6:udp:data\t\t1.2.3.4\t5.6.7.8\t41\t72\t20\t0\t0\tdead::beef\tcafe::babe\t17\t12\t\t\t\t\t\t\t\t\t\t\t30000\t13000\t\t\t\t\t\t\t"
 	// zeek/testing/btest/Traces/ipv6-fragmented-dns.pcap frame 4 (non-first fragment)
-	rowFrag6 = "4\t1331084293.681153000\t404\t404\teth:ethertype:ipv6:ipv6.fraghdr:data\t\t\t\t\t\t\t\t2607:f740:b::f93\t2001:470:1f11:81f:d138:5f55:6d4:1fe2\t44\t350\t\t\t\t17\t362\t0\t\t\t\t\t\t\t\t\t\t\t\t"
+	rowFrag6 = "4\t1331084293.681153000\t404\t404\teth:ethertype:ipv6:ipv6.fraghdr:data\t\t\t\t\t\t\t\t\t2607:f740:b::f93\t2001:470:1f11:81f:d138:5f55:6d4:1fe2\t44\t350\t\t\t\t17\t362\t0\t\t\t\t\t\t\t\t\t\t\t\t\t"
 	// zeek/testing/btest/Traces/ipv6-http-atomic-frag.pcap frame 4 (destination options)
-	rowDstOpts = "4\t1333039452.497486000\t82\t82\teth:ethertype:ipv6:ipv6.dstopts:tcp\t\t\t\t\t\t\t\t2001:db8:1::2\t2001:db8:1::1\t60\t28\t\t\t6\t\t\t\t\t36951\t80\t0x0002\t\t\t\t\t\t\t\t"
+	// tcpdump/tests/various_gre.pcap frame 11 (GRE carrying Cisco MetaData 0x8909)
+	rowGRECMD  = "11\t1497606307.471682000\t82\t82\teth:ethertype:vlan:ethertype:ip:gre:cmd:ip:gre\t\t10.172.64.7,10.172.64.6\t10.172.64.6,10.172.64.7\t47,47\t64,28\t20,20\t0,0\t0,0\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t0x8909,0x0000"
+	rowDstOpts = "4\t1333039452.497486000\t82\t82\teth:ethertype:ipv6:ipv6.dstopts:tcp\t\t\t\t\t\t\t\t\t2001:db8:1::2\t2001:db8:1::1\t60\t28\t\t\t6\t\t\t\t\t36951\t80\t0x0002\t\t\t\t\t\t\t\t\t"
 )
 
 func parseOne(t *testing.T, row string) Frame {
@@ -44,6 +46,7 @@ func TestParseEpochNS(t *testing.T) {
 		{"0.000000001", 1, true},
 		{"12", 12000000000, true},
 		{"-1.5", -1500000000, true},
+		{"1418145370.1000000000", 1418145371000000000, true}, // usec field 1000000
 		{"1.0000000001", 0, false},
 		{"", 0, false},
 		{"x.1", 0, false},
