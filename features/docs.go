@@ -44,10 +44,11 @@ Conventions, for every schema:
 - Packet length is the IP total length (IPv6: payload length + 40), as in
   Zeek's ip_bytes; payload is the transport payload derived from the IP
   lengths, not from the captured bytes, so snaplen-cut captures keep true sizes.
-- Statistics are streaming: count, exact integer sum, min, max, and Welford's
-  mean and squared deviations, merged exactly across partial flows (Chan et
-  al.). Standard deviations are sample standard deviations (divisor n-1),
-  0 below two samples; min/max are 0 when there is no sample.
+- Statistics are streaming: count, exact integer sum, min, max, and the exact
+  integer sum of squares (128-bit), from which the variance is computed once
+  at output; partial flows merge bit-exactly (every part is an integer sum).
+  Standard deviations are sample standard deviations (divisor n-1), 0 below
+  two samples; min/max are 0 when there is no sample.
 - IAT (inter-arrival time) is the gap between consecutive packets of the flow
   in either direction (iat_*), or of one direction (fwd_iat_*, bwd_iat_*).
   A clock that steps back is clamped to a gap of 0.

@@ -34,30 +34,37 @@ func (r EndReason) String() string {
 // arrays, so the bound is part of the per-flow memory budget.
 const MaxEarlyPackets = 16
 
-// Direction holds the per-direction accumulators of a flow.
+// Direction holds the per-direction accumulators of a flow. Fields are
+// ordered by how often a packet touches them: the four Stats and the
+// counters every packet updates first, then the bulk detector's state, then
+// the fields written once.
 type Direction struct {
-	IPBytes     Stat      // IP total length per packet (N is the packet count)
-	Payload     Stat      // transport payload length per packet
-	IAT         Stat      // ns between consecutive packets of this direction
-	Window      Stat      // TCP raw window per TCP packet
-	FrameBytes  int64     // captured-on-the-wire frame length sum
-	HeaderBytes int64     // transport header bytes (TCP incl. options, UDP 8, ...)
-	MinHeader   int64     // smallest transport header, bytes (-1: none)
-	DataPackets int64     // packets with payload >= 1 byte
-	Flags       [9]uint32 // count of packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS
-	FlagsOR     uint16    // OR of all TCP flags
-	InitWindow  int32     // raw TCP window of the direction's first packet, -1 if none
-	TTLMin      uint8
-	TTLMax      uint8
-	First, Last int64 // ns timestamps of the direction's first and last packet
+	IPBytes     Stat  // IP total length per packet (N is the packet count)
+	Payload     Stat  // transport payload length per packet
+	IAT         Stat  // ns between consecutive packets of this direction
+	Window      Stat  // TCP raw window per TCP packet
+	Last        int64 // ns timestamp of the direction's last packet
+	FrameBytes  int64 // captured-on-the-wire frame length sum
+	HeaderBytes int64 // transport header bytes (TCP incl. options, UDP 8, ...)
+	MinHeader   int64 // smallest transport header, bytes (-1: none)
+	DataPackets int64 // packets with payload >= 1 byte
 
-	// CICFlowMeter bulk state (see docs/FEATURES.md).
-	BulkStart, BulkLast    int64
+	// CICFlowMeter bulk state (see docs/FEATURES.md); the time of the
+	// direction's last payload packet is in the Flow (bulkLast), so that a
+	// packet does not touch the other direction's cache lines.
+	BulkStart              int64
 	BulkHelperPkts         int64
 	BulkHelperBytes        int64
 	BulkCount              int64
 	BulkPackets, BulkBytes int64
 	BulkDuration           int64
+
+	Flags      [9]uint32 // count of packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS
+	FlagsOR    uint16    // OR of all TCP flags
+	TTLMin     uint8
+	TTLMax     uint8
+	InitWindow int32 // raw TCP window of the direction's first packet, -1 if none
+	First      int64 // ns timestamp of the direction's first packet
 }
 
 // Key identifies a bidirectional flow. Endpoints are in canonical order (the
@@ -70,56 +77,69 @@ type Key struct {
 	Proto        uint8
 	IPVersion    uint8
 	VLAN         uint16 // outer VLAN ID when keyed by VLAN, else 0
+	TunProto     uint8  // outer protocol when keyed by tunnel, else 0
 	TunA, TunB   [16]byte
-	TunProto     uint8 // outer protocol when keyed by tunnel, else 0
 }
 
 // Flow is one bidirectional flow record. Forward is initiator to responder.
 // Its fields are exported so that a model or writer can read them without
 // copying; use the schema columns for derived features.
+//
+// The layout is hot first: the lookup compares Key, and every packet then
+// updates the fields up to and including Fwd or Bwd, which sit in adjacent
+// cache lines; identity and output-only fields, written when the flow
+// starts or ends, follow (see docs/PERFORMANCE.md, "Flow table").
 type Flow struct {
 	Key Key
 
-	ID        uint64 // stable id: hash of key and start time
-	IPVersion uint8
-	Proto     uint8
-	Src, Dst  netip.Addr // initiator, responder
-	SrcPort   uint16     // ICMP: type of the first packet
-	DstPort   uint16     // ICMP: code of the first packet
-	HasPorts  bool       // ports are meaningful for Community ID
-	VLAN      uint16     // outermost VLAN ID of the first packet
-	Encap     decode.Encap
-	Tunnel    decode.Tunnel
+	fwdIsA     bool // the initiator is endpoint A of Key
+	NumEarly   uint8
+	EarlyCap   uint8 // Options.EarlyPackets when the flow started
+	HistoryLen uint8
+	Reason     EndReason
+	seen       bool // the flow has a packet (Packets() > 0 without reading Fwd and Bwd)
 
-	fwdIsA bool // the initiator is endpoint A of Key
-
-	Start, End  int64 // ns
-	Reason      EndReason
-	CommunityID communityid.Hash // set when the flow ends (Options.CommunityIDSeed)
-
-	Fwd, Bwd Direction
-	IAT      Stat // ns between consecutive packets in either direction
+	End int64 // ns
 
 	// CICFlowMeter activity (threshold: Options.ActivityTimeout).
 	ActiveStart, ActiveEnd int64
-	Active, Idle           Stat
 	Subflows               int64 // 1 + gaps longer than Options.SubflowGap
 
+	bulkLast [2]int64 // ns of each direction's last payload packet (0: Fwd, 1: Bwd)
+
 	// TCP state for teardown, conn_state and history.
-	tcp        tcpState
-	History    [24]byte // Zeek-style history letters
-	HistoryLen uint8
+	tcp tcpState
+
+	IAT      Stat // ns between consecutive packets in either direction
+	Fwd, Bwd Direction
 
 	// Early-flow sequence: the first min(Options.EarlyPackets, MaxEarlyPackets)
 	// packets. EarlySize is the IP total length, negative for backward packets;
 	// EarlyGap is ns since the flow's previous packet (0 for the first).
 	EarlySize [MaxEarlyPackets]int32
 	EarlyGap  [MaxEarlyPackets]int64
-	NumEarly  uint8
-	EarlyCap  uint8 // Options.EarlyPackets when the flow started
 
-	// Fragments counted in this flow (non-first fragments have no ports).
-	Fragments int64
+	Start     int64    // ns
+	History   [24]byte // Zeek-style history letters
+	Active    Stat     // CICFlowMeter active periods, ns
+	Idle      Stat     // CICFlowMeter idle periods, ns
+	Fragments int64    // fragments counted in this flow (non-first fragments have no ports)
+
+	// Identity, set when the flow starts.
+	ID        uint64 // stable id: hash of key and start time
+	IPVersion uint8
+	Proto     uint8
+	HasPorts  bool       // ports are meaningful for Community ID
+	SrcPort   uint16     // ICMP: type of the first packet
+	DstPort   uint16     // ICMP: code of the first packet
+	VLAN      uint16     // outermost VLAN ID of the first packet
+	Src, Dst  netip.Addr // initiator, responder
+	Encap     decode.Encap
+	Tunnel    decode.Tunnel
+
+	CommunityID communityid.Hash // set when the flow ends (Options.CommunityIDSeed)
+
+	_ [16]byte // pads the size to a multiple of 64: slab pages are page-aligned, so every Flow starts on a cache line
 }
 
 // Packets is the flow's packet count.

@@ -2,11 +2,12 @@ package features
 
 // Merge folds o, a later part of the same connection (an active-timeout cut,
 // another shard's or another file's part), into f, as if f had seen o's
-// packets itself: counts and sums add; means and variances combine exactly
-// (Chan et al.); the gaps across the boundary (f's last packet to o's first,
-// overall and per direction) join the inter-arrival statistics. When o's
-// initiator is f's responder, o's directions are swapped first. Parts may
-// be given in either order: Merge swaps them so the earlier one leads.
+// packets itself: counts, sums and sums of squares add, so means and
+// variances are exact, not averages of averages; the gaps across the
+// boundary (f's last packet to o's first, overall and per direction) join
+// the inter-arrival statistics. When o's initiator is f's responder, o's
+// directions are swapped first. Parts may be given in either order: Merge
+// swaps them so the earlier one leads.
 func (f *Flow) Merge(o *Flow) {
 	if o.Packets() == 0 {
 		return

@@ -1,6 +1,8 @@
 package features
 
 import (
+	"math"
+
 	"github.com/flowmeter/flowmeter/features/communityid"
 	"github.com/flowmeter/flowmeter/features/decode"
 )
@@ -59,6 +61,7 @@ type Table struct {
 
 	frags map[fragKey]fragVal
 	now   int64
+	due   int64 // no flow expires before due: a lower bound kept by every list change
 	cid   communityid.Hasher
 	Stats TableStats
 }
@@ -152,6 +155,7 @@ func (t *Table) end(i int32, reason EndReason) {
 		unlink(&t.linList, t.lin, i)
 		t.lingering[i] = false
 	}
+	t.due = math.MinInt64 // a list head may have changed: Advance recomputes
 	t.Stats.Flows++
 	t.Stats.Reasons[reason]++
 	if t.emit != nil {
@@ -162,11 +166,16 @@ func (t *Table) end(i int32, reason EndReason) {
 
 // Advance ends every flow whose idle, active or linger time has passed at
 // now (ns). Add calls it; call it directly to let time pass without packets.
+// It returns at once while now is before the earliest time at which a flow
+// could expire (kept as a lower bound as flows start, end and linger).
 func (t *Table) Advance(now int64) {
 	if now < t.now {
 		return
 	}
 	t.now = now
+	if now < t.due {
+		return
+	}
 	for i := t.linList.head; i != nilSlot; i = t.linList.head {
 		f := t.flow(i)
 		if f.tcp.closeAt > now {
@@ -190,6 +199,24 @@ func (t *Table) Advance(now int64) {
 			t.end(i, EndActiveTime)
 		}
 	}
+	t.due = t.nextDue()
+}
+
+// nextDue is the earliest time at which the head of a list expires, the
+// time at which Advance's loops above would first end a flow. A sum that
+// overflows gives a negative bound, which only disables the shortcut.
+func (t *Table) nextDue() int64 {
+	due := int64(math.MaxInt64)
+	if i := t.linList.head; i != nilSlot {
+		due = t.flow(i).tcp.closeAt
+	}
+	if i := t.idleList.head; i != nilSlot && t.opts.IdleTimeout > 0 {
+		due = min(due, t.flow(i).End+t.opts.IdleTimeout)
+	}
+	if i := t.ageList.head; i != nilSlot && t.opts.ActiveTimeout > 0 {
+		due = min(due, t.flow(i).Start+t.opts.ActiveTimeout)
+	}
+	return due
 }
 
 // Add puts one decoded packet into its flow. ts is the capture timestamp in
@@ -241,7 +268,8 @@ func (t *Table) addIP(p *decode.Packet, ts int64, wire uint32) {
 	if p.Fragment {
 		sport, dport = t.fragmentPorts(p, ts)
 	}
-	k, aToB := MakeKey(p, t.opts.Key, sport, dport)
+	var k Key
+	aToB := makeKey(&k, p, t.opts.Key, sport, dport)
 	h := hashKey(&k)
 	i := t.lookup(h, &k)
 	ok := i >= 0
@@ -259,14 +287,24 @@ func (t *Table) addIP(p *decode.Packet, ts int64, wire uint32) {
 			t.end(t.idleList.head, EndEvicted)
 		}
 		i = t.alloc()
-		t.flow(i).start(k, aToB, p, ts, t.opts.EarlyPackets)
+		f := t.flow(i)
+		f.start(&k, aToB, p, ts, t.opts.EarlyPackets)
+		if t.opts.IdleTimeout > 0 {
+			t.due = min(t.due, f.End+t.opts.IdleTimeout)
+		}
+		if t.opts.ActiveTimeout > 0 {
+			t.due = min(t.due, f.Start+t.opts.ActiveTimeout)
+		}
 		t.insert(h, i)
 		pushBack(&t.ageList, t.age, i)
 		pushBack(&t.idleList, t.idle, i)
 		if n := t.ix.n; n > t.Stats.PeakFlows {
 			t.Stats.PeakFlows = n
 		}
-	} else {
+	} else if t.idleList.tail != i {
+		if t.idleList.head == i {
+			t.due = math.MinInt64 // a new head (timestamps may step back)
+		}
 		unlink(&t.idleList, t.idle, i)
 		pushBack(&t.idleList, t.idle, i)
 	}
@@ -276,6 +314,7 @@ func (t *Table) addIP(p *decode.Packet, ts int64, wire uint32) {
 	if f.tcp.closing && !wasClosing {
 		t.lingering[i] = true
 		pushBack(&t.linList, t.lin, i)
+		t.due = min(t.due, f.tcp.closeAt)
 		if t.opts.TCPLinger <= 0 {
 			t.end(i, f.tcp.reason)
 		}

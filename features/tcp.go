@@ -16,18 +16,17 @@ const (
 )
 
 type tcpState struct {
-	orig, resp       tcpEndpoint
-	closing          bool  // both FINs or a RST seen: lingering
-	closeAt          int64 // ns: end of the linger
-	reason           EndReason
-	flipped          bool
-	origSeen         uint32 // history letters already logged, bit per letter
-	respSeen         uint32
-	origSeqEnd       uint32 // highest seq+len sent by the originator (for 'T')
-	respSeqEnd       uint32
-	origSeqOK        bool
-	respSeqOK        bool
-	origPayloadBytes int64
+	orig, resp tcpEndpoint
+	closing    bool // both FINs or a RST seen: lingering
+	reason     EndReason
+	flipped    bool
+	origSeqOK  bool
+	respSeqOK  bool
+	origSeen   uint32 // history letters already logged, bit per letter
+	respSeen   uint32
+	origSeqEnd uint32 // highest seq+len sent by the originator (for 'T')
+	respSeqEnd uint32
+	closeAt    int64 // ns: end of the linger
 }
 
 // historyLetter appends a Zeek history letter once per direction: upper case

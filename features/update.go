@@ -41,8 +41,9 @@ func DefaultOptions() Options {
 // start initialises f from the packet that opens it. fwd tells whether that
 // packet travels from endpoint A of the key; the initiator is the packet's
 // sender, except that a SYN-ACK seen first makes its receiver the initiator.
-func (f *Flow) start(k Key, aToB bool, p *decode.Packet, ts int64, early int) {
-	*f = Flow{Key: k, EarlyCap: uint8(early)}
+func (f *Flow) start(k *Key, aToB bool, p *decode.Packet, ts int64, early int) {
+	*f = Flow{} // cleared in place (a literal with fields may build a copy first)
+	f.Key, f.EarlyCap = *k, uint8(early)
 	flipped := p.Proto == 6 && p.HasTransport && p.TCPFlags&(decode.TCPSyn|decode.TCPAck) == decode.TCPSyn|decode.TCPAck
 	f.IPVersion, f.Proto = p.IPVersion, p.Proto
 	if flipped {
@@ -64,7 +65,7 @@ func (f *Flow) start(k Key, aToB bool, p *decode.Packet, ts int64, early int) {
 	}
 	f.Encap, f.Tunnel = p.Encap, p.Tunnel
 	f.Start, f.End = ts, ts
-	f.ID = flowID(&k, ts)
+	f.ID = flowID(k, ts)
 	f.ActiveStart, f.ActiveEnd = ts, ts
 	f.Subflows = 1
 	f.Fwd.InitWindow, f.Bwd.InitWindow = -1, -1
@@ -80,9 +81,8 @@ func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options
 	if ts < f.End {
 		ts = f.End // a capture's clock stepping back never makes a negative gap
 	}
-	n := f.Packets()
 	gap := ts - f.End
-	if n > 0 {
+	if f.seen { // not f.Packets() > 0: that reads both directions' cache lines
 		f.IAT.Add(gap)
 		// CICFlowMeter activity periods.
 		if ts-f.ActiveEnd > o.ActivityTimeout {
@@ -107,6 +107,7 @@ func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options
 		f.NumEarly++
 	}
 	f.End = ts
+	f.seen = true
 
 	if d.IPBytes.N == 0 {
 		d.First = ts
@@ -141,10 +142,8 @@ func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options
 		d.Window.Add(int64(p.TCPWindow))
 		fl := p.TCPFlags
 		d.FlagsOR |= fl
-		for i := range d.Flags {
-			if fl&(1<<i) != 0 {
-				d.Flags[i]++
-			}
+		for i := range d.Flags { // branch-free: flag bits are unpredictable
+			d.Flags[i] += uint32(fl>>i) & 1
 		}
 		f.updateTCP(p, fwd, ts, o.TCPLinger)
 	} else if p.Proto == 17 && payload > 0 {
@@ -156,18 +155,19 @@ func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options
 // fixed: a bulk is >= 4 consecutive payload packets of one direction with
 // gaps <= SubflowGap and no payload packet of the other direction between.
 func (f *Flow) updateBulk(d *Direction, fwd bool, size, ts, maxGap int64) {
-	other := &f.Bwd
+	me, other := 0, 1
 	if !fwd {
-		other = &f.Fwd
+		me, other = 1, 0
 	}
-	if other.BulkLast > d.BulkStart {
+	if f.bulkLast[other] > d.BulkStart {
 		d.BulkStart = 0
 	}
 	if size <= 0 {
 		return
 	}
-	if d.BulkStart == 0 || ts-d.BulkLast > maxGap {
-		d.BulkStart, d.BulkLast = ts, ts
+	last := &f.bulkLast[me]
+	if d.BulkStart == 0 || ts-*last > maxGap {
+		d.BulkStart, *last = ts, ts
 		d.BulkHelperPkts, d.BulkHelperBytes = 1, size
 		return
 	}
@@ -182,9 +182,9 @@ func (f *Flow) updateBulk(d *Direction, fwd bool, size, ts, maxGap int64) {
 	case d.BulkHelperPkts > 4:
 		d.BulkPackets++
 		d.BulkBytes += size
-		d.BulkDuration += ts - d.BulkLast
+		d.BulkDuration += ts - *last
 	}
-	d.BulkLast = ts
+	*last = ts
 }
 
 // finish closes the flow's open activity period and computes its Community ID.

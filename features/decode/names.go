@@ -2,7 +2,7 @@ package decode
 
 var encapNames = [...]string{
 	"vlan", "mpls", "pppoe", "gre", "vxlan", "geneve", "gtpu", "ipinip", "teredo", "erspan", "vntag",
-	"pbb", "fabricpath", "amsdu",
+	"pbb", "fabricpath", "amsdu", "ayiya", "udpencap",
 }
 
 // Name returns the static name of a single Encap bit ("vlan", "gre", ...),

@@ -27,10 +27,20 @@ const (
 	EncapPBB                          // IEEE 802.1ah provider backbone bridging (EtherType 0x88e7)
 	EncapFabricPath                   // Cisco FabricPath (EtherType 0x8903)
 	EncapAMSDU                        // 802.11 A-MSDU: only the first subframe was decoded
+	EncapAYIYA                        // AYIYA (Anything In Anything), UDP 5072
+	EncapUDPEncap                     // GRE-in-UDP (RFC 8086, UDP 4754; EncapGRE set too) or MPLS-in-UDP (RFC 7510, UDP 6635; EncapMPLS set too)
 )
 
+// All 16 bits of Encap are in use: the next encapsulation needs a wider
+// type (and callers that loop over 16 bits must follow).
+
+// EncapTunnels are the Encap bits of tunnels: when any is set, Packet.Tunnel
+// holds the outermost tunnel's tuple. VXLAN-GPE (UDP 4790) sets EncapVXLAN.
+const EncapTunnels = EncapGRE | EncapVXLAN | EncapGENEVE | EncapGTPU | EncapIPinIP | EncapTeredo | EncapERSPAN |
+	EncapAYIYA | EncapUDPEncap
+
 // encapTunnels are the Encap bits that set Packet.Tunnel.
-const encapTunnels = EncapGRE | EncapVXLAN | EncapGENEVE | EncapGTPU | EncapIPinIP | EncapTeredo | EncapERSPAN
+const encapTunnels = EncapTunnels
 
 // TCP flag bits as in the TCP header's flags byte, plus NS in bit 8.
 const (
