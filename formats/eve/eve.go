@@ -1,5 +1,8 @@
 // Package eve reads Suricata eve.json logs (one JSON object per line), plain
 // or gzip-compressed, and extracts the fields used to join events to flows.
+// Each line is validated and decoded in one pass by zeek.JSONScanner;
+// lines with JSON escapes in the keys or values it decodes fall back to a
+// gjson ForEach parser.
 package eve
 
 import (
@@ -187,6 +190,7 @@ type Reader struct {
 	mal  []Malformed
 	malN int64
 	p    *parser
+	sc   zeek.JSONScanner
 }
 
 // parser holds the ForEach callbacks as method values created once, so
@@ -231,8 +235,11 @@ func (r *Reader) bad(reason Reason) {
 // Next returns the next event of any type. Blank lines are skipped; lines
 // that are not JSON objects are counted as malformed and skipped. It returns
 // io.EOF at the end or a *ReadError if the stream cannot be read. The Event
-// is valid until the next call. Next does not allocate, except for event
-// types not in KnownTypes and for strings containing JSON escapes.
+// is valid until the next call. Each line is validated and decoded in one
+// zeek.JSONScanner pass (the grammar of gjson.Valid). Next does not
+// allocate, except for lines whose keys or decoded string values contain
+// JSON escapes: those are decoded by gjson, which allocates the unescaped
+// strings.
 func (r *Reader) Next() (*Event, error) {
 	for {
 		off := r.lr.off
@@ -254,26 +261,248 @@ func (r *Reader) Next() (*Event, error) {
 		if i == len(line) {
 			continue
 		}
-		if !gjson.ValidBytes(line) {
-			r.bad(ReasonBadJSON)
-			continue
-		}
-		if line[i] != '{' {
-			r.bad(ReasonNotObject)
-			continue
-		}
 		r.ev = Event{Raw: line, Line: r.lr.line}
-		r.p.parse(line, &r.ev)
+		reason, slow := scan(&r.sc, line, &r.ev)
+		if reason != ReasonNone {
+			r.bad(reason)
+			continue
+		}
+		if slow {
+			r.ev = Event{Raw: line, Line: r.lr.line}
+			r.p.parse(line, &r.ev)
+		}
 		return &r.ev, nil
 	}
 }
 
-// Parse fills ev's decoded fields from one eve.json object, which should be
-// valid JSON (check with gjson.ValidBytes); Raw and Line are left alone.
-// It allocates a few small objects per call; Reader.Next does not.
-func Parse(line []byte, ev *Event) {
-	newParser().parse(line, ev)
+// Parse fills ev's decoded fields from one eve.json object; Raw and Line
+// are left alone. It returns ReasonNone, or ReasonBadJSON / ReasonNotObject
+// when line is not one valid JSON object (the grammar of gjson.Valid), in
+// which case ev's fields are unspecified. It allocates a few small objects
+// per call; Reader.Next does not.
+func Parse(line []byte, ev *Event) Reason {
+	raw, n := ev.Raw, ev.Line
+	*ev = Event{Raw: raw, Line: n}
+	if isBlank(line) {
+		return ReasonBadJSON
+	}
+	var s zeek.JSONScanner
+	reason, slow := scan(&s, line, ev)
+	if reason == ReasonNone && slow {
+		*ev = Event{Raw: raw, Line: n}
+		newParser().parse(line, ev)
+	}
+	return reason
 }
+
+func isBlank(line []byte) bool {
+	for _, c := range line {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+// scan validates line (not blank) and fills ev in one zeek.JSONScanner pass
+// over its members: the top level, and the members of a "flow" or "netflow"
+// object. It returns slow true when a key, or a string value it reads,
+// contains JSON escapes; ev is then incomplete and the line must be decoded
+// by the gjson parser (which unescapes). Semantics equal the gjson parser's:
+// the last of duplicate keys wins, values of the wrong JSON type are
+// ignored or give zero as there. It does not allocate.
+func scan(s *zeek.JSONScanner, line []byte, ev *Event) (reason Reason, slow bool) {
+	switch s.Begin(line) {
+	case zeek.ReasonNone:
+	case zeek.ReasonNotObject:
+		return ReasonNotObject, false
+	default:
+		return ReasonBadJSON, false
+	}
+	for {
+		k, kesc, v, ok := s.Next()
+		if !ok {
+			break
+		}
+		if kesc || slow {
+			slow = true
+			continue
+		}
+		switch string(k) {
+		case "flow", "netflow":
+			if v.Kind != zeek.JSONObject {
+				continue
+			}
+			netflow := k[0] == 'n'
+			if netflow {
+				ev.Has |= HasNetflow
+			} else {
+				ev.Has |= HasFlow
+			}
+			s.Enter()
+			for {
+				k, kesc, v, ok := s.Next()
+				if !ok {
+					break
+				}
+				if kesc || (!slow && !flowMember(ev, k, v, netflow)) {
+					slow = true
+				}
+			}
+		default:
+			if !topMember(ev, k, v) {
+				slow = true
+			}
+		}
+	}
+	if !s.Valid() {
+		return ReasonBadJSON, false
+	}
+	if ev.SrcIP.IsValid() && ev.DestIP.IsValid() {
+		ev.Has |= HasTuple
+	}
+	return ReasonNone, slow
+}
+
+// topMember applies one top-level member (not flow/netflow) to ev, as
+// parser.top does. It returns false for an escaped string value it reads.
+func topMember(ev *Event, k []byte, v zeek.JSONValue) bool {
+	switch string(k) {
+	case "event_type":
+		if v.Kind == zeek.JSONString {
+			if v.Escaped {
+				return false
+			}
+			ev.Type = internType(unsafeString(v.Raw))
+		}
+	case "flow_id":
+		if v.Kind == zeek.JSONNumber {
+			if n, ok := zeek.ParseCount(v.Raw); ok {
+				ev.FlowID = n
+				ev.Has |= HasFlowID
+			}
+		}
+	case "timestamp":
+		if v.Kind == zeek.JSONString {
+			if v.Escaped {
+				return false
+			}
+			if ns, ok := zeek.ParseTimestamp(v.Raw); ok {
+				ev.Timestamp = ns
+				ev.Has |= HasTimestamp
+			}
+		}
+	case "src_ip":
+		if v.Escaped {
+			return false
+		}
+		ev.SrcIP = valueAddr(v)
+	case "dest_ip":
+		if v.Escaped {
+			return false
+		}
+		ev.DestIP = valueAddr(v)
+	case "src_port":
+		ev.SrcPort = valuePort(v)
+	case "dest_port":
+		ev.DestPort = valuePort(v)
+	case "proto":
+		switch v.Kind {
+		case zeek.JSONString:
+			if v.Escaped {
+				return false
+			}
+			ev.Proto = ProtoNumber(unsafeString(v.Raw))
+		case zeek.JSONNumber:
+			ev.Proto = ProtoNumber(unsafeString(v.Raw))
+		}
+	case "community_id":
+		if v.Kind == zeek.JSONString {
+			if v.Escaped {
+				return false
+			}
+			ev.CommunityID = nil // "" counts as absent, as in the gjson parser
+			if len(v.Raw) > 0 {
+				ev.CommunityID = v.Raw
+			}
+		}
+	}
+	return true
+}
+
+// flowMember applies one member of a flow (or netflow) object to ev, as
+// parser.flow does. It returns false for an escaped string value it reads.
+func flowMember(ev *Event, k []byte, v zeek.JSONValue, netflow bool) bool {
+	switch string(k) {
+	case "start", "end":
+		if v.Kind == zeek.JSONString {
+			if v.Escaped {
+				return false
+			}
+			if ns, ok := zeek.ParseTimestamp(v.Raw); ok {
+				if k[0] == 's' {
+					ev.Start = ns
+					ev.Has |= HasStart
+				} else {
+					ev.End = ns
+					ev.Has |= HasEnd
+				}
+			}
+		}
+	case "pkts_toserver":
+		ev.PktsToServer = valueCount(ev, v)
+	case "pkts_toclient":
+		ev.PktsToClient = valueCount(ev, v)
+	case "bytes_toserver":
+		ev.BytesToServer = valueCount(ev, v)
+	case "bytes_toclient":
+		ev.BytesToClient = valueCount(ev, v)
+	case "pkts":
+		if netflow {
+			ev.PktsToServer = valueCount(ev, v)
+		}
+	case "bytes":
+		if netflow {
+			ev.BytesToServer = valueCount(ev, v)
+		}
+	}
+	return true
+}
+
+func valueCount(ev *Event, v zeek.JSONValue) int64 {
+	if v.Kind != zeek.JSONNumber {
+		return 0
+	}
+	n, ok := zeek.ParseCount(v.Raw)
+	if !ok || n > 1<<62 {
+		return 0
+	}
+	ev.Has |= HasCounts
+	return int64(n)
+}
+
+func valueAddr(v zeek.JSONValue) netip.Addr {
+	if v.Kind != zeek.JSONString {
+		return netip.Addr{}
+	}
+	a, _ := zeek.ParseAddr(v.Raw)
+	return a
+}
+
+func valuePort(v zeek.JSONValue) uint16 {
+	if v.Kind != zeek.JSONNumber {
+		return 0
+	}
+	n, ok := zeek.ParseCount(v.Raw)
+	if !ok || n > 65535 {
+		return 0
+	}
+	return uint16(n)
+}
+
+// The gjson parser below decodes lines whose keys or used string values
+// contain JSON escapes (gjson unescapes them, allocating), and is the
+// reference the tests and FuzzEveScan compare scan with.
 
 func (p *parser) parse(line []byte, ev *Event) {
 	p.ev = ev

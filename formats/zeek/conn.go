@@ -2,8 +2,6 @@ package zeek
 
 import (
 	"net/netip"
-
-	"github.com/tidwall/gjson"
 )
 
 // Conn is the connection view of a conn.log record, used to join log
@@ -133,75 +131,4 @@ func FillConn(rec *Record, c *Conn) bool {
 	c.OrigPkts, c.RespPkts, c.OrigIPBytes, c.RespIPBytes = int64(n[0]), int64(n[1]), int64(n[2]), int64(n[3])
 	c.HasCounts = sts == [4]Status{}
 	return true
-}
-
-// Conn fills c from a Zeek JSON conn.log line in one pass over its keys.
-// It returns false when ts, id.orig_h or id.resp_h is missing or does not
-// parse. Strings are views of Raw unless they contain JSON escapes (then
-// gjson allocates a copy). Otherwise it does not allocate.
-func (r *JSONRecord) Conn(c *Conn) bool {
-	*c = Conn{}
-	var proto gjson.Result
-	var have, counts uint8
-	good := true
-	gjson.Parse(unsafeString(r.Raw)).ForEach(func(k, v gjson.Result) bool {
-		var st Status
-		switch k.Str {
-		case "ts":
-			c.Start, st = JSONTime(v)
-			good = good && st == OK
-			have |= 1
-		case "id.orig_h":
-			c.OrigH, st = JSONAddr(v)
-			good = good && st == OK
-			have |= 2
-		case "id.resp_h":
-			c.RespH, st = JSONAddr(v)
-			good = good && st == OK
-			have |= 4
-		case "id.orig_p":
-			if p, st := JSONCount(v); st == OK && p < 65536 {
-				c.OrigP = uint16(p)
-			}
-		case "id.resp_p":
-			if p, st := JSONCount(v); st == OK && p < 65536 {
-				c.RespP = uint16(p)
-			}
-		case "proto":
-			proto = v
-		case "duration":
-			c.Duration, _ = JSONInterval(v)
-		case "uid":
-			if v.Type == gjson.String {
-				c.UID = unsafeBytes(v.Str)
-			}
-		case "community_id":
-			if v.Type == gjson.String {
-				c.CommunityID = unsafeBytes(v.Str)
-			}
-		case "orig_pkts":
-			counts |= jsonCountInto(v, &c.OrigPkts, 1)
-		case "resp_pkts":
-			counts |= jsonCountInto(v, &c.RespPkts, 2)
-		case "orig_ip_bytes":
-			counts |= jsonCountInto(v, &c.OrigIPBytes, 4)
-		case "resp_ip_bytes":
-			counts |= jsonCountInto(v, &c.RespIPBytes, 8)
-		}
-		return true
-	})
-	if proto.Type == gjson.String {
-		c.Proto = ProtoNumber(unsafeBytes(proto.Str), c.OrigH.Is6() && !c.OrigH.Is4In6())
-	}
-	c.HasCounts = counts == 15
-	return good && have == 7
-}
-
-func jsonCountInto(v gjson.Result, dst *int64, bit uint8) uint8 {
-	n, st := JSONCount(v)
-	if st != OK || n > 1<<62 {
-		return 0
-	}
-	*dst = int64(n)
-	return bit
 }

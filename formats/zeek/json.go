@@ -14,6 +14,35 @@ import (
 type JSONRecord struct {
 	Raw  []byte // the line, without its newline
 	Line int64  // 1-based line number in the (decompressed) stream
+	sc   *JSONScanner
+
+	// members indexes the top-level members of Raw; JSONReader.Next builds
+	// it while validating the line, so Conn need not scan Raw again.
+	members []jsonMember
+	idxRaw  []byte // the Raw that members index
+}
+
+// jsonMember is one top-level member of a JSONRecord: offsets into Raw of
+// the key's contents and of the value (Raw of its JSONValue; 0 when nil).
+type jsonMember struct {
+	key, keyLen, val, valLen int32
+	kind                     JSONKind
+	keyEsc, valEsc           bool
+}
+
+// hasIndex reports whether members index the current Raw.
+func (r *JSONRecord) hasIndex() bool {
+	return len(r.idxRaw) == len(r.Raw) && len(r.Raw) > 0 && &r.idxRaw[0] == &r.Raw[0]
+}
+
+// member returns the key and value of m as views of raw.
+func (m *jsonMember) member(raw []byte) (key []byte, v JSONValue) {
+	key = raw[m.key : m.key+m.keyLen]
+	v.Kind, v.Escaped = m.kind, m.valEsc
+	if m.kind == JSONString || m.kind == JSONNumber {
+		v.Raw = raw[m.val : m.val+m.valLen]
+	}
+	return key, v
 }
 
 // Get evaluates a gjson path against the line. Zeek keys contain dots, so
@@ -134,6 +163,7 @@ type JSONReader struct {
 	lr  *lineReader
 	rec JSONRecord
 	mal malformedLog
+	sc  JSONScanner
 }
 
 // NewJSONReader returns a reader over r.
@@ -142,7 +172,9 @@ func NewJSONReader(r io.Reader) (*JSONReader, error) {
 	if err != nil {
 		return nil, &ReadError{Err: err}
 	}
-	return &JSONReader{lr: lr}, nil
+	jr := &JSONReader{lr: lr}
+	jr.rec.sc = &jr.sc
+	return jr, nil
 }
 
 // Malformed returns the skipped lines so far (at most MaxMalformed).
@@ -175,16 +207,43 @@ func (r *JSONReader) Next() (*JSONRecord, error) {
 		if i == len(line) {
 			continue
 		}
-		if !gjson.ValidBytes(line) {
-			r.mal.add(r.lr.line, ReasonBadJSON, -1)
-			continue
-		}
-		if line[i] != '{' {
-			r.mal.add(r.lr.line, ReasonNotObject, -1)
+		if reason := r.index(line); reason != ReasonNone {
+			r.mal.add(r.lr.line, reason, -1)
 			continue
 		}
 		r.rec.Raw = line
 		r.rec.Line = r.lr.line
 		return &r.rec, nil
 	}
+}
+
+// index validates line (not blank) with one JSONScanner pass and records
+// its top-level members in r.rec.members.
+func (r *JSONReader) index(line []byte) Reason {
+	rec := &r.rec
+	rec.members = rec.members[:0]
+	rec.idxRaw = nil
+	if reason := r.sc.Begin(line); reason != ReasonNone {
+		return reason
+	}
+	if len(line) > 1<<31-1 {
+		return ReasonLineTooLong // unreachable with MaxLineBytes; keeps int32 offsets safe
+	}
+	c := cap(line)
+	for {
+		k, kesc, v, ok := r.sc.Next()
+		if !ok {
+			break
+		}
+		m := jsonMember{key: int32(c - cap(k)), keyLen: int32(len(k)), kind: v.Kind, keyEsc: kesc, valEsc: v.Escaped}
+		if v.Raw != nil {
+			m.val, m.valLen = int32(c-cap(v.Raw)), int32(len(v.Raw))
+		}
+		rec.members = append(rec.members, m)
+	}
+	if !r.sc.Valid() {
+		return ReasonBadJSON
+	}
+	rec.idxRaw = line
+	return ReasonNone
 }
