@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"unsafe"
 
+	"github.com/flowmeter/flowmeter/formats/internal/lines"
 	"github.com/flowmeter/flowmeter/formats/zeek"
 	"github.com/tidwall/gjson"
 )
@@ -185,7 +186,7 @@ func eqFold(a, b string) bool {
 
 // Reader reads eve.json lines. It is not safe for concurrent use.
 type Reader struct {
-	lr   *lineReader
+	lr   *lines.Reader
 	ev   Event
 	mal  []Malformed
 	malN int64
@@ -212,9 +213,9 @@ func newParser() *parser {
 // NewReader returns a reader over r (plain or gzip, detected by the magic
 // bytes 1f 8b).
 func NewReader(r io.Reader) (*Reader, error) {
-	lr, err := newLineReader(r)
+	lr, err := lines.New(r)
 	if err != nil {
-		return nil, &ReadError{Err: err}
+		return nil, &ReadError{Err: errors.Join(ErrGzip, err)}
 	}
 	return &Reader{lr: lr, p: newParser()}, nil
 }
@@ -228,7 +229,7 @@ func (r *Reader) MalformedCount() int64 { return r.malN }
 func (r *Reader) bad(reason Reason) {
 	r.malN++
 	if len(r.mal) < MaxMalformed {
-		r.mal = append(r.mal, Malformed{Line: r.lr.line, Reason: reason})
+		r.mal = append(r.mal, Malformed{Line: r.lr.Line, Reason: reason})
 	}
 }
 
@@ -242,17 +243,17 @@ func (r *Reader) bad(reason Reason) {
 // strings.
 func (r *Reader) Next() (*Event, error) {
 	for {
-		off := r.lr.off
-		line, err := r.lr.next()
+		off := r.lr.Off
+		line, err := r.lr.Next()
 		if err != nil {
-			if err == errLineTooLong {
+			if err == lines.ErrTooLong {
 				r.bad(ReasonLineTooLong)
 				continue
 			}
 			if err == io.EOF {
 				return nil, io.EOF
 			}
-			return nil, &ReadError{Offset: off, Line: r.lr.line, Err: errors.Join(ErrRead, err)}
+			return nil, &ReadError{Offset: off, Line: r.lr.Line, Err: errors.Join(ErrRead, err)}
 		}
 		i := 0
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
@@ -261,14 +262,14 @@ func (r *Reader) Next() (*Event, error) {
 		if i == len(line) {
 			continue
 		}
-		r.ev = Event{Raw: line, Line: r.lr.line}
+		r.ev = Event{Raw: line, Line: r.lr.Line}
 		reason, slow := scan(&r.sc, line, &r.ev)
 		if reason != ReasonNone {
 			r.bad(reason)
 			continue
 		}
 		if slow {
-			r.ev = Event{Raw: line, Line: r.lr.line}
+			r.ev = Event{Raw: line, Line: r.lr.Line}
 			r.p.parse(line, &r.ev)
 		}
 		return &r.ev, nil

@@ -3,6 +3,8 @@ package zeek
 import (
 	"errors"
 	"strconv"
+
+	"github.com/flowmeter/flowmeter/formats/internal/lines"
 )
 
 // Sentinel errors. Structural problems of a stream are returned wrapped in a
@@ -87,3 +89,7 @@ func joinRead(err error) error {
 	}
 	return errors.Join(ErrRead, err)
 }
+
+// MaxLineBytes caps one log line. A longer line is skipped and counted as
+// malformed (ReasonLineTooLong); the reader never buffers more than this.
+const MaxLineBytes = lines.MaxLineBytes

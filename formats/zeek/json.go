@@ -1,10 +1,12 @@
 package zeek
 
 import (
+	"errors"
 	"io"
 	"net/netip"
 	"unsafe"
 
+	"github.com/flowmeter/flowmeter/formats/internal/lines"
 	"github.com/tidwall/gjson"
 )
 
@@ -160,7 +162,7 @@ func unsafeBytes(s string) []byte {
 // one object per line. Lines that are not valid JSON objects are skipped and
 // reported through Malformed. It is not safe for concurrent use.
 type JSONReader struct {
-	lr  *lineReader
+	lr  *lines.Reader
 	rec JSONRecord
 	mal malformedLog
 	sc  JSONScanner
@@ -168,9 +170,9 @@ type JSONReader struct {
 
 // NewJSONReader returns a reader over r.
 func NewJSONReader(r io.Reader) (*JSONReader, error) {
-	lr, err := newLineReader(r)
+	lr, err := lines.New(r)
 	if err != nil {
-		return nil, &ReadError{Err: err}
+		return nil, &ReadError{Err: errors.Join(ErrGzip, err)}
 	}
 	jr := &JSONReader{lr: lr}
 	jr.rec.sc = &jr.sc
@@ -188,17 +190,17 @@ func (r *JSONReader) MalformedCount() int64 { return r.mal.count }
 // end or a *ReadError if the stream cannot be read. It does not allocate.
 func (r *JSONReader) Next() (*JSONRecord, error) {
 	for {
-		off := r.lr.off
-		line, err := r.lr.next()
+		off := r.lr.Off
+		line, err := r.lr.Next()
 		if err != nil {
-			if err == errLineTooLong {
-				r.mal.add(r.lr.line, ReasonLineTooLong, -1)
+			if err == lines.ErrTooLong {
+				r.mal.add(r.lr.Line, ReasonLineTooLong, -1)
 				continue
 			}
 			if err == io.EOF {
 				return nil, io.EOF
 			}
-			return nil, &ReadError{Offset: off, Line: r.lr.line, Err: joinRead(err)}
+			return nil, &ReadError{Offset: off, Line: r.lr.Line, Err: joinRead(err)}
 		}
 		i := 0
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
@@ -208,11 +210,11 @@ func (r *JSONReader) Next() (*JSONRecord, error) {
 			continue
 		}
 		if reason := r.index(line); reason != ReasonNone {
-			r.mal.add(r.lr.line, reason, -1)
+			r.mal.add(r.lr.Line, reason, -1)
 			continue
 		}
 		r.rec.Raw = line
-		r.rec.Line = r.lr.line
+		r.rec.Line = r.lr.Line
 		return &r.rec, nil
 	}
 }

@@ -2,8 +2,11 @@ package zeek
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/netip"
+
+	"github.com/flowmeter/flowmeter/formats/internal/lines"
 )
 
 // Record is one data line of a Zeek TSV log.
@@ -233,7 +236,7 @@ func splitAppend(dst [][]byte, v, sep []byte) [][]byte {
 // Bad lines are skipped and reported through Malformed; they are never
 // fatal. It is not safe for concurrent use.
 type TSVReader struct {
-	lr       *lineReader
+	lr       *lines.Reader
 	hdr      *Header
 	hdrUsed  bool // a record or #close referred to hdr: the next directive starts a new block
 	validate bool
@@ -259,9 +262,9 @@ type TSVOptions struct {
 // NewTSVReader returns a reader over r. It reads the first bytes to detect
 // gzip; a bad gzip header returns an error wrapping ErrGzip.
 func NewTSVReader(r io.Reader, opt TSVOptions) (*TSVReader, error) {
-	lr, err := newLineReader(r)
+	lr, err := lines.New(r)
 	if err != nil {
-		return nil, &ReadError{Err: err}
+		return nil, &ReadError{Err: errors.Join(ErrGzip, err)}
 	}
 	return &TSVReader{lr: lr, validate: !opt.NoValidate, lenient: opt.Lenient && !opt.NoValidate}, nil
 }
@@ -283,17 +286,17 @@ func (r *TSVReader) MalformedCount() int64 { return r.mal.count }
 // Header).
 func (r *TSVReader) Next() (*Record, error) {
 	for {
-		off := r.lr.off
-		line, err := r.lr.next()
+		off := r.lr.Off
+		line, err := r.lr.Next()
 		if err != nil {
-			if err == errLineTooLong {
-				r.mal.add(r.lr.line, ReasonLineTooLong, -1)
+			if err == lines.ErrTooLong {
+				r.mal.add(r.lr.Line, ReasonLineTooLong, -1)
 				continue
 			}
 			if err == io.EOF {
 				return nil, io.EOF
 			}
-			return nil, &ReadError{Offset: off, Line: r.lr.line, Err: joinRead(err)}
+			return nil, &ReadError{Offset: off, Line: r.lr.Line, Err: joinRead(err)}
 		}
 		if len(line) == 0 {
 			continue
@@ -304,13 +307,13 @@ func (r *TSVReader) Next() (*Record, error) {
 		}
 		h := r.hdr
 		if h == nil || h.Fields == nil {
-			r.mal.add(r.lr.line, ReasonNoHeader, -1)
+			r.mal.add(r.lr.Line, ReasonNoHeader, -1)
 			continue
 		}
 		vals := splitAppend(r.rec.Values[:0], line, h.Separator)
 		r.rec.Values = vals
 		if len(vals) != len(h.Fields) {
-			r.mal.add(r.lr.line, ReasonFieldCount, -1)
+			r.mal.add(r.lr.Line, ReasonFieldCount, -1)
 			continue
 		}
 		r.rec.BadFields = r.rec.BadFields[:0]
@@ -325,13 +328,13 @@ func (r *TSVReader) Next() (*Record, error) {
 			}
 		} else if r.validate {
 			if bad := r.check(h, vals, 0); bad >= 0 {
-				r.mal.add(r.lr.line, ReasonBadValue, bad)
+				r.mal.add(r.lr.Line, ReasonBadValue, bad)
 				continue
 			}
 		}
 		r.hdrUsed = true
 		r.rec.Header = h
-		r.rec.Line = r.lr.line
+		r.rec.Line = r.lr.Line
 		return &r.rec, nil
 	}
 }
@@ -405,7 +408,7 @@ func (r *TSVReader) directive(line []byte) {
 		if s := parseSeparatorValue(value); len(s) > 0 {
 			cur.Separator = s
 		} else {
-			r.mal.add(r.lr.line, ReasonBadHeader, -1)
+			r.mal.add(r.lr.Line, ReasonBadHeader, -1)
 		}
 	case "set_separator":
 		cur.SetSeparator = AppendUnescaped(nil, value)
@@ -423,7 +426,7 @@ func (r *TSVReader) directive(line []byte) {
 	case "types":
 		cur.setTypes(splitStrings(value, cur.Separator))
 		if len(cur.Types) != len(cur.Fields) {
-			r.mal.add(r.lr.line, ReasonBadHeader, -1)
+			r.mal.add(r.lr.Line, ReasonBadHeader, -1)
 		}
 	}
 }
