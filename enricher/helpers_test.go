@@ -1,66 +1,24 @@
 package enricher
 
 import (
-	"bufio"
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/flowmeter/flowmeter/features"
 	"github.com/flowmeter/flowmeter/features/engine"
 	"github.com/flowmeter/flowmeter/reader"
+
+	"github.com/flowmeter/flowmeter/internal/corpus"
 )
 
-// corpusRoot finds ../shared/corpus from the repository root (the
-// directory holding go.mod), or skips.
-func corpusRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found; corpus unavailable")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(c, "PAIRS.tsv")); err != nil {
-		t.Skipf("corpus not found at %s (../shared/corpus from the repo root): %v", c, err)
-	}
-	return c
-}
+// corpusRoot returns the shared corpus directory, or skips the test.
+func corpusRoot(t testing.TB) string { return corpus.Require(t) }
 
-type pairRow struct {
-	Pcap, Baseline, Kind, Peer, Notes string
-}
+// pairRow is one row of the corpus's PAIRS.tsv.
+type pairRow = corpus.Pair
 
 // readPairs returns the PAIRS.tsv rows of the given kind.
-func readPairs(t testing.TB, corpus, kind string) []pairRow {
-	t.Helper()
-	f, err := os.Open(filepath.Join(corpus, "PAIRS.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows []pairRow
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		v := strings.Split(sc.Text(), "\t")
-		if len(v) < 5 || v[2] != kind {
-			continue
-		}
-		rows = append(rows, pairRow{v[0], v[1], v[2], v[3], v[4]})
-	}
-	return rows
-}
+func readPairs(t testing.TB, dir, kind string) []pairRow { return corpus.Pairs(t, dir, kind) }
 
 // zeekLikeOptions approximate Zeek's connection boundaries: 60 s idle
 // (Zeek's UDP/ICMP inactivity timeout; TCP's is 5 min but TCP teardown ends

@@ -1,43 +1,21 @@
 package features
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/flowmeter/flowmeter/features/communityid"
 	"github.com/flowmeter/flowmeter/features/decode"
 	"github.com/flowmeter/flowmeter/reader"
+
+	"github.com/flowmeter/flowmeter/internal/corpus"
 )
 
-// corpusRoot returns the shared real-world corpus (../shared/corpus from the
-// repository root, the directory holding go.mod), or skips the test.
-func corpusRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found; corpus unavailable")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(c, "PAIRS.tsv")); err != nil {
-		t.Skipf("corpus not found at %s (../shared/corpus from the repo root): %v", c, err)
-	}
-	return c
-}
+// corpusRoot returns the shared corpus directory, or skips the test.
+func corpusRoot(t testing.TB) string { return corpus.Require(t) }
 
 // repoRoot returns the directory holding go.mod.
 func repoRoot(t testing.TB) string {
@@ -59,33 +37,10 @@ func repoRoot(t testing.TB) string {
 }
 
 // pairRow is one row of the corpus's PAIRS.tsv.
-type pairRow struct {
-	Pcap, Baseline, Kind, Peer, Notes string
-}
+type pairRow = corpus.Pair
 
 // readPairs returns the PAIRS.tsv rows of the given kind.
-func readPairs(t testing.TB, corpus, kind string) []pairRow {
-	t.Helper()
-	f, err := os.Open(filepath.Join(corpus, "PAIRS.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []pairRow
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		c := strings.Split(sc.Text(), "\t")
-		if len(c) < 5 || c[2] != kind {
-			continue
-		}
-		out = append(out, pairRow{c[0], c[1], c[2], c[3], c[4]})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+func readPairs(t testing.TB, dir, kind string) []pairRow { return corpus.Pairs(t, dir, kind) }
 
 // captureRun is the outcome of running the flow table over one capture.
 type captureRun struct {

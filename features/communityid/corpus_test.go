@@ -9,41 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flowmeter/flowmeter/internal/corpus"
 )
 
-// repoRoot returns the nearest directory above the working directory that
-// holds go.mod, or "" if there is none.
-func repoRoot() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
-// corpusDir returns ../shared/corpus relative to the repository root (the
-// directory holding go.mod), skipping the test when it is absent.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := repoRoot()
-	if dir == "" {
-		t.Skip("repository root (go.mod) not found; cannot locate ../shared/corpus")
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("real-world corpus not available at %s: %v", c, err)
-	}
-	return c
-}
+// corpusDir returns the shared corpus directory, or skips the test.
+func corpusDir(t testing.TB) string { return corpus.Require(t) }
 
 // render returns x in the form a peer printed it.
 func render(x Hash, b64 bool) string {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flowmeter/flowmeter/internal/corpus"
 )
 
 // FuzzParse: Parse never panics; whatever it accepts re-renders to the same
@@ -24,7 +26,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	// Seed with the peers' IDs from the corpus when it is present.
-	if data, err := os.ReadFile(filepath.Join(repoRoot(), "..", "shared", "corpus", "CID_VECTORS.tsv")); err == nil {
+	if dir, err := corpus.Dir(); err == nil {
+		data, _ := os.ReadFile(filepath.Join(dir, "CID_VECTORS.tsv"))
 		for _, line := range strings.Split(string(data), "\n") {
 			for _, field := range strings.Split(line, "\t") {
 				if strings.HasPrefix(field, "1:") {

@@ -4,30 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flowmeter/flowmeter/internal/corpus"
 )
 
-// findCorpus returns ../shared/corpus relative to the repository root (the
-// directory holding go.mod), or "" when either is absent.
+// findCorpus returns the shared corpus directory, or "" when it is absent.
 func findCorpus() string {
-	dir, err := os.Getwd()
+	c, err := corpus.Dir()
 	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
 		return ""
 	}
 	return c
