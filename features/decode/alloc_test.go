@@ -20,7 +20,9 @@ func representativeFrames(t testing.TB) []decodeCase {
 		"radiotap data pad": true, "gre aruba 0x8240 a-msdu": true,
 		"arcnet bsd exception frame": true, "frame relay snap bridged ethernet": true, "pktap ethernet": true,
 		"juniper ether with extensions": true, "ipnet ipv6": true, "nflog ipv4": true, "ipoib ipv4": true,
-		"mpacket express": true,
+		"mpacket express": true, "gre key cisco metadata ipv4": true, "gre wccp v2 redirect header": true,
+		"gre in udp": true, "mpls in udp": true, "ayiya ipv6": true, "vxlan-gpe nsh ipv4": true,
+		"teredo bubble with trailing bytes": true, "nsh over ethernet": true,
 	}
 	var out []decodeCase
 	for _, c := range decodeCases() {

@@ -297,6 +297,8 @@ func explainedDifference(key string) string {
 	switch {
 	case strings.Contains(ours, "teredo") && !strings.Contains(gp, "IPv6"):
 		return "Teredo: we decode the inner IPv6 packet, gopacket stops at UDP 3544"
+	case strings.HasSuffix(gp, "/UDP/Payload") && (strings.Contains(ours, "ayiya") || strings.Contains(ours, "udpencap") || strings.Contains(ours, "vxlan")):
+		return "UDP tunnels gopacket does not decode (AYIYA 5072, GRE-in-UDP 4754, MPLS-in-UDP 6635, VXLAN-GPE 4790): we decode the inner packet, gopacket stops at UDP"
 	case strings.HasPrefix(what, "gopacket-accepts-ipv4-version-"):
 		return "gopacket does not check the IPv4 version nibble"
 	case what == "gopacket-lists-tcp-with-data-offset-below-5":

@@ -35,7 +35,8 @@ const (
 // transport. A non-OK status keeps the fields decoded before the problem
 // (EtherType, VLANs, Encap, ...) for statistics.
 //
-// Tunnels (GRE, ERSPAN, VXLAN, GENEVE, GTP-U, IP-in-IP, Teredo) are decoded
+// Tunnels (GRE, ERSPAN, WCCP, VXLAN, VXLAN-GPE, GENEVE, GTP-U, IP-in-IP,
+// Teredo, AYIYA, GRE-in-UDP, MPLS-in-UDP) are decoded
 // through: the IP/transport fields describe the innermost packet, p.Tunnel
 // the outermost tunnel's tuple, and p.Encap has the tunnel's bit. When the
 // inner packet cannot be decoded (truncated, not IP, ...), the summary is
@@ -83,18 +84,19 @@ func decodeTransport(proto uint8, b []byte, declared int, p *Packet, depth int) 
 		if p.Fragment {
 			return StatusOK
 		}
-		return decodeGRE(b, p, depth)
+		return decodeGRE(b, p, depth, EncapGRE)
 	}
 	return StatusOK
 }
 
 // What a tunnel carries.
 const (
-	innerEthernet  = iota // an Ethernet frame
-	innerEtherType        // the payload of EtherType et
-	innerIP               // IPv4 or IPv6 by version nibble
-	innerPPP              // a PPP frame (address/control optional)
-	innerIEEE80211        // an IEEE 802.11 frame (Aruba GRE)
+	innerEthernet     = iota // an Ethernet frame
+	innerEtherType           // the payload of EtherType et
+	innerIP                  // IPv4 or IPv6 by version nibble
+	innerPPP                 // a PPP frame (address/control optional)
+	innerIEEE80211           // an IEEE 802.11 frame (Aruba GRE)
+	innerNextProtocol        // VXLAN-GPE/NSH Next Protocol et (IPv4, IPv6, Ethernet, NSH, MPLS)
 )
 
 // decodeTunnel decodes the inner packet b of a tunnel whose outer summary is
@@ -137,6 +139,8 @@ func decodeTunnel(b []byte, p *Packet, depth int, bit Encap, kind int, et uint16
 		if s == StatusTruncatedLink {
 			s = StatusTruncatedTunnel
 		}
+	case innerNextProtocol:
+		s = decodeNextProtocol(uint8(et), b, p, depth)
 	}
 	if s == StatusOK {
 		return s

@@ -394,6 +394,86 @@ func decodeCases() []decodeCase {
 		tunUDP(p6UDP, outer4(17, 3544, 40000), EncapTeredo))
 	notTeredo := ipv4(17, c4, d4, nil, udp(3544, 40000, cat([]byte{0x60}, make([]byte, 50))))
 	add("port 3544 without ipv6 stays udp", LinkRaw, notTeredo, wantUDP(wantIPv4(Packet{}, c4, d4, 17, len(notTeredo)), 3544, 40000))
+	bubble := ipv4(17, c4, d4, nil, udp(3544, 40000, cat(ipv6(59, a6, b6, nil), make([]byte, 8))))
+	add("teredo bubble with trailing bytes", LinkRaw, bubble,
+		tunUDP(wantIPv6(Packet{}, a6, b6, 59, 40), outer4(17, 3544, 40000), EncapTeredo))
+	shortTeredo := ipv4(17, c4, d4, nil, udp(3544, 40000, ip6UDP[:len(ip6UDP)-1]))
+	add("teredo ipv6 longer than udp payload stays udp", LinkRaw, shortTeredo,
+		wantUDP(wantIPv4(Packet{}, c4, d4, 17, len(shortTeredo)), 3544, 40000))
+
+	// --- Cisco MetaData (0x8909), WCCP ---
+	cmdEth := func(et uint16) []byte { return cat([]byte{1, 1}, be16(1), be16(0x0203), be16(et)) } // version, length, options, SGT, EtherType
+	add("cisco metadata ethernet", LinkEthernet, eth(0x8909, cat(cmdEth(0x0800), ipTCP)), pTCP)
+	add("cisco metadata vlan ipv6", LinkEthernet, eth(0x8100, vlan(9, 0x8909, cat(cmdEth(0x86dd), ip6UDP))),
+		with(p6UDP, func(p *Packet) { p.Encap = EncapVLAN; p.VLANs[0] = 9; p.NumVLANs = 1 }))
+	add("cisco metadata truncated", LinkEthernet, eth(0x8909, []byte{1, 1, 0, 1, 0}), Packet{Status: StatusTruncatedVLAN, EtherType: 0x8909})
+	cmdGRE := func(proto uint16) []byte { return cat(be16(proto), []byte{1, 1}, be16(1), be16(0)) } // EtherType first inside GRE
+	add("gre key cisco metadata ipv4", LinkRaw, ipv4(47, c4, d4, nil, gre(0x20, 0, 0x8909, be32(0x28), cat(cmdGRE(0x0800), ipTCP))),
+		tunUDP(pTCP, outer4(47, 0, 0), EncapGRE))
+	add("gre cisco metadata teb", LinkRaw, ipv4(47, c4, d4, nil, gre(0, 0, 0x8909, nil, cat(cmdGRE(0x6558), innerEth))),
+		tunUDP(pTCP, outer4(47, 0, 0), EncapGRE))
+	greCMDTrunc := ipv4(47, c4, d4, nil, gre(0, 0, 0x8909, nil, []byte{8, 0, 1}))
+	add("gre cisco metadata truncated", LinkRaw, greCMDTrunc,
+		with(wantIPv4(Packet{}, c4, d4, 47, len(greCMDTrunc)), func(p *Packet) { p.InnerStatus = StatusTruncatedTunnel }))
+	add("gre wccp v2 redirect header", LinkRaw, ipv4(47, c4, d4, nil, gre(0, 0, 0x883e, nil, cat(be32(0x05590048), ipTCP))),
+		tunUDP(pTCP, outer4(47, 0, 0), EncapGRE))
+	add("gre wccp v1", LinkRaw, ipv4(47, c4, d4, nil, gre(0, 0, 0x883e, nil, ipTCP)), tunUDP(pTCP, outer4(47, 0, 0), EncapGRE))
+	wccp6 := ipv4(47, c4, d4, nil, gre(0, 0, 0x883e, nil, cat(be32(0), ip6UDP)))
+	add("gre wccp carrying ipv6 falls back", LinkRaw, wccp6,
+		with(wantIPv4(Packet{}, c4, d4, 47, len(wccp6)), func(p *Packet) { p.InnerStatus = StatusBadIPv4 }))
+	wccpTrunc := ipv4(47, c4, d4, nil, gre(0, 0, 0x883e, nil, []byte{0, 0, 1}))
+	add("gre wccp v2 truncated", LinkRaw, wccpTrunc,
+		with(wantIPv4(Packet{}, c4, d4, 47, len(wccpTrunc)), func(p *Packet) { p.InnerStatus = StatusTruncatedTunnel }))
+
+	// --- GRE-in-UDP, MPLS-in-UDP, AYIYA, VXLAN-GPE, NSH ---
+	add("gre in udp", LinkRaw, ipv4(17, c4, d4, nil, udp(50343, 4754, gre(0, 0, 0x0800, nil, ipTCP))),
+		tunUDP(pTCP, outer4(17, 50343, 4754), EncapGRE|EncapUDPEncap))
+	add("gre in udp from port 4754 ipv6", LinkRaw, ipv4(17, c4, d4, nil, udp(4754, 50343, gre(0x20, 0, 0x86dd, be32(1), ip6UDP))),
+		tunUDP(p6UDP, outer4(17, 4754, 50343), EncapGRE|EncapUDPEncap))
+	greUDPv1 := ipv4(17, c4, d4, nil, udp(50343, 4754, gre(0x20, 0x81, 0x880b, cat(be16(0), be16(7), be32(1)), cat([]byte{0xff, 0x03, 0, 0x21}, ipTCP))))
+	add("gre in udp version 1 stays udp", LinkRaw, greUDPv1, wantUDP(wantIPv4(Packet{}, c4, d4, 17, len(greUDPv1)), 50343, 4754))
+	add("mpls in udp", LinkRaw, ipv4(17, c4, d4, nil, udp(58699, 6635, cat(be32(16<<12|1<<8|64), ipTCP))),
+		tunUDP(pTCP, outer4(17, 58699, 6635), EncapUDPEncap|EncapMPLS))
+	mplsUDPBad := ipv4(17, c4, d4, nil, udp(58699, 6635, cat(be32(16<<12|1<<8|64), []byte{0x12, 0x34})))
+	add("mpls in udp not ip falls back", LinkRaw, mplsUDPBad,
+		with(wantUDP(wantIPv4(Packet{}, c4, d4, 17, len(mplsUDPBad)), 58699, 6635), func(p *Packet) { p.InnerStatus = StatusNotIP }))
+	// AYIYA: identity 2^4 = 16 bytes (type 1), signature 5 words (SHA1),
+	// auth 1, opcode 1 (forward), next header.
+	ayiya := func(op, next uint8, payload []byte) []byte {
+		return cat([]byte{0x41, 0x52, 0x10 | op, next}, be32(0x50000000), make([]byte, 16+20), payload)
+	}
+	add("ayiya ipv6", LinkRaw, ipv4(17, c4, d4, nil, udp(40000, 5072, ayiya(1, 41, ip6UDP))),
+		tunUDP(p6UDP, outer4(17, 40000, 5072), EncapAYIYA))
+	add("ayiya ipv4 from port 5072", LinkRaw, ipv4(17, c4, d4, nil, udp(5072, 40000, ayiya(1, 4, ipTCP))),
+		tunUDP(pTCP, outer4(17, 5072, 40000), EncapAYIYA))
+	ayiyaHB := ipv4(17, c4, d4, nil, udp(40000, 5072, ayiya(0, 59, nil)))
+	add("ayiya heartbeat stays udp", LinkRaw, ayiyaHB, wantUDP(wantIPv4(Packet{}, c4, d4, 17, len(ayiyaHB)), 40000, 5072))
+	ayiyaTrunc := ipv4(17, c4, d4, nil, udp(40000, 5072, ayiya(1, 41, nil)[:30]))
+	add("ayiya identity truncated", LinkRaw, ayiyaTrunc,
+		with(wantUDP(wantIPv4(Packet{}, c4, d4, 17, len(ayiyaTrunc)), 40000, 5072), func(p *Packet) { p.InnerStatus = StatusTruncatedTunnel }))
+	// NSH MD type 2 with two 8-byte context TLVs: length 6 words.
+	nsh := func(next uint8, payload []byte) []byte {
+		return cat([]byte{0x30, 0x06, 0x02, next}, be32(0xffffffff), be32(0x00010201), be32(0x12345678), be32(0x00020301), be32(0x12345678), payload)
+	}
+	gpe := func(flags, next uint8, payload []byte) []byte {
+		return cat([]byte{flags, 0, 0, next}, be32(0xffffff00), payload)
+	}
+	add("vxlan-gpe nsh ipv4", LinkRaw, ipv4(17, c4, d4, nil, udp(4790, 4790, gpe(0x0c, 4, nsh(1, ipTCP)))),
+		tunUDP(pTCP, outer4(17, 4790, 4790), EncapVXLAN))
+	add("vxlan-gpe ipv6", LinkRaw, ipv4(17, c4, d4, nil, udp(1, 4790, gpe(0x0c, 2, ip6UDP))),
+		tunUDP(p6UDP, outer4(17, 1, 4790), EncapVXLAN))
+	add("vxlan-gpe without P flag is ethernet", LinkRaw, ipv4(17, c4, d4, nil, udp(1, 4790, gpe(0x08, 0, innerEth))),
+		tunUDP(pTCP, outer4(17, 1, 4790), EncapVXLAN))
+	add("vxlan-gpe nsh ethernet mpls", LinkRaw, ipv4(17, c4, d4, nil, udp(1, 4790, gpe(0x0c, 4, nsh(3, eth(0x8847, cat(be32(1<<8|3), ipTCP)))))),
+		tunUDP(pTCP, outer4(17, 1, 4790), EncapVXLAN|EncapMPLS))
+	gpeV1 := ipv4(17, c4, d4, nil, udp(1, 4790, gpe(0x1c, 1, ipTCP)))
+	add("vxlan-gpe version 1 stays udp", LinkRaw, gpeV1, wantUDP(wantIPv4(Packet{}, c4, d4, 17, len(gpeV1)), 1, 4790))
+	gpeSrc := ipv4(17, c4, d4, nil, udp(4790, 1, gpe(0x0c, 1, ipTCP)))
+	add("vxlan-gpe source port only stays udp", LinkRaw, gpeSrc, wantUDP(wantIPv4(Packet{}, c4, d4, 17, len(gpeSrc)), 4790, 1))
+	add("nsh over ethernet", LinkEthernet, eth(0x894f, nsh(1, ipTCP)), pTCP)
+	add("nsh in nsh ipv6", LinkEthernet, eth(0x894f, nsh(4, nsh(2, ip6UDP))), p6UDP)
+	add("nsh bad length", LinkEthernet, eth(0x894f, cat([]byte{0x30, 0x01, 0x02, 1}, be32(0), ipTCP)), Packet{Status: StatusNotIP, EtherType: 0x894f})
+	add("nsh truncated", LinkEthernet, eth(0x894f, nsh(1, nil)[:20]), Packet{Status: StatusTruncatedTunnel, EtherType: 0x894f})
 	// Nested: GRE carrying VXLAN: Tunnel is the outermost (GRE) tuple.
 	vx := ipv4(17, a4, c4, nil, udp(1, 4789, cat([]byte{8, 0, 0, 0}, be32(0), eth(0x86dd, ip6UDP))))
 	add("vxlan in gre keeps outermost tuple", LinkEthernet, eth(0x8100, vlan(3, 0x0800, ipv4(47, c4, d4, nil, gre(0, 0, 0x0800, nil, vx)))),

@@ -31,6 +31,14 @@ func FuzzDecode(f *testing.F) {
 			"zeek/testing/btest/Traces/wlanmon.pcap",
 			"zeek/testing/btest/Traces/tunnels/gre-aruba-amsdu.pcap",
 			"tcpdump/tests/ieee802.11_htc.pcap",
+			"tcpdump/tests/various_gre.pcap",
+			"tcpdump/tests/wccp_redirect_gre.pcap",
+			"zeek/testing/btest/Traces/tunnels/gre-over-udp-4754.pcap",
+			"tcpdump/tests/mpls-over-udp.pcap",
+			"zeek/testing/btest/Traces/tunnels/ayiya3.pcap",
+			"tcpdump/tests/nsh-over-vxlan-gpe.pcap",
+			"tcpdump/tests/nsh.pcap",
+			"zeek/testing/btest/Traces/tunnels/gtp/gtp8_teredo.pcap",
 		} {
 			_ = readCapture(filepath.Join(corpus, rel), func(d []byte, lt uint32) {
 				if seen[lt] < 40 {
@@ -86,6 +94,18 @@ func checkInvariants(t *testing.T, data []byte, lt uint32, s Status, p *Packet) 
 	}
 	if p.Encap&encapTunnels == 0 && p.Tunnel != (Tunnel{}) {
 		t.Fatalf("tunnel tuple without tunnel bit: %+v", p)
+	}
+	// A UDP tunnel that is the only tunnel has its port in the outer tuple.
+	for _, u := range []struct {
+		bits Encap
+		port uint16
+	}{{EncapAYIYA, portAYIYA}, {EncapGRE | EncapUDPEncap, portGREUDP}, {EncapUDPEncap, portMPLSUDP}, {EncapTeredo, portTeredo}} {
+		if p.Encap&encapTunnels == u.bits && (p.Tunnel.Proto != protoUDP || (p.Tunnel.SrcPort != u.port && p.Tunnel.DstPort != u.port)) {
+			t.Fatalf("%v tunnel with outer tuple %+v", u.bits, p.Tunnel)
+		}
+	}
+	if p.Encap&EncapUDPEncap != 0 && p.Encap&(EncapGRE|EncapMPLS) == 0 {
+		t.Fatalf("udpencap without gre or mpls: %v", p.Encap)
 	}
 	if int(p.NumVLANs) > len(data) {
 		t.Fatalf("%d VLANs in %d bytes", p.NumVLANs, len(data))

@@ -64,14 +64,34 @@ const (
 	erspan3PlatfSize = 8
 )
 
-func decodeGRE(b []byte, p *Packet, depth int) Status {
+// WCCP redirection (GRE protocol 0x883e): WCCPv1 puts the redirected IPv4
+// packet right after the GRE header; WCCPv2 first adds a 4-byte redirect
+// header:
+//
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|D|A|dPri(6)|sPri(6)| Reserved  |   Service ID  |  Alt Bucket   |
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|                 redirected IPv4 packet ...                    |
+//
+// Wireshark (packet-gre.c) and the Linux ip_wccp module tell them apart by
+// the first byte after the GRE header: a version nibble of 4 is WCCPv1's
+// IPv4 header, anything else is the WCCPv2 header (whose first bits are
+// reserved as zero). The inner packet is always IPv4.
+const (
+	greProtoWCCP   = 0x883e
+	wccp2RedirSize = 4
+)
+
+// decodeGRE decodes the GRE packet b. bit is the Encap bit(s) of the tunnel:
+// EncapGRE, or EncapGRE|EncapUDPEncap for GRE-in-UDP.
+func decodeGRE(b []byte, p *Packet, depth int, bit Encap) Status {
 	if len(b) < greMinimumSize {
 		return tunnelTruncated(p)
 	}
 	f, v := b[greFlags], b[greVersion]
 	ver := v & 0x07
-	if ver > 1 {
-		return StatusOK // not a GRE we know; the outer packet stands
+	if ver > 1 || (ver == 1 && bit&EncapUDPEncap != 0) {
+		return StatusOK // not a GRE we know (RFC 8086 allows version 0 only); the outer packet stands
 	}
 	hdr := greMinimumSize
 	if f&(greFlagC|greFlagR) != 0 {
@@ -108,11 +128,18 @@ func decodeGRE(b []byte, p *Packet, depth int) Status {
 		if proto != etherTypePPP || len(inner) == 0 {
 			return StatusOK // PPTP acknowledgment without payload
 		}
-		return decodeTunnel(inner, p, depth, EncapGRE, innerPPP, 0)
+		return decodeTunnel(inner, p, depth, bit, innerPPP, 0)
+	}
+	if proto == etherTypeCMD {
+		// Cisco MetaData: the real protocol type follows (cmd.go).
+		if len(inner) < cmdSize {
+			return tunnelTruncated(p)
+		}
+		proto, inner = cmdGRENext(inner), inner[cmdSize:]
 	}
 	switch proto {
 	case etherTypeTEB:
-		return decodeTunnel(inner, p, depth, EncapGRE, innerEthernet, 0)
+		return decodeTunnel(inner, p, depth, bit, innerEthernet, 0)
 	case etherTypeERSPAN:
 		if f&greFlagS != 0 { // type II
 			if len(inner) < erspan2Size {
@@ -120,7 +147,7 @@ func decodeGRE(b []byte, p *Packet, depth int) Status {
 			}
 			inner = inner[erspan2Size:]
 		}
-		return decodeTunnel(inner, p, depth, EncapGRE|EncapERSPAN, innerEthernet, 0)
+		return decodeTunnel(inner, p, depth, bit|EncapERSPAN, innerEthernet, 0)
 	case etherTypeERSPAN3:
 		if len(inner) < erspan3Size {
 			return tunnelTruncated(p)
@@ -132,14 +159,25 @@ func decodeGRE(b []byte, p *Packet, depth int) Status {
 		if len(inner) < n {
 			return tunnelTruncated(p)
 		}
-		return decodeTunnel(inner[n:], p, depth, EncapGRE|EncapERSPAN, innerEthernet, 0)
+		return decodeTunnel(inner[n:], p, depth, bit|EncapERSPAN, innerEthernet, 0)
 	case etherTypePPP:
-		return decodeTunnel(inner, p, depth, EncapGRE, innerPPP, 0)
+		return decodeTunnel(inner, p, depth, bit, innerPPP, 0)
+	case greProtoWCCP:
+		if len(inner) == 0 {
+			return tunnelTruncated(p)
+		}
+		if inner[0]>>4 != 4 {
+			if len(inner) < wccp2RedirSize {
+				return tunnelTruncated(p)
+			}
+			inner = inner[wccp2RedirSize:]
+		}
+		return decodeTunnel(inner, p, depth, bit, innerEtherType, etherTypeIPv4)
 	}
 	if arubaGREProto(proto) {
-		return decodeTunnel(inner, p, depth, EncapGRE, innerIEEE80211, 0)
+		return decodeTunnel(inner, p, depth, bit, innerIEEE80211, 0)
 	}
-	return decodeTunnel(inner, p, depth, EncapGRE, innerEtherType, proto)
+	return decodeTunnel(inner, p, depth, bit, innerEtherType, proto)
 }
 
 // arubaGREProto reports the GRE protocol types with which Aruba access

@@ -331,8 +331,8 @@ func decodePPP(proto uint16, b []byte, p *Packet, depth int) Status {
 	return StatusNotIP
 }
 
-// decodeEtherType walks tags (VLAN, VN-Tag, LLC/SNAP, PBB, FabricPath, MPLS,
-// PPPoE) from the EtherType et until it reaches IP or something it does not
+// decodeEtherType walks tags (VLAN, VN-Tag, Cisco MetaData, LLC/SNAP, PBB,
+// FabricPath, NSH, MPLS, PPPoE) from the EtherType et until it reaches IP or something it does not
 // decode. PBB and FabricPath carry a whole Ethernet frame and count as an
 // Ethernet layer against MaxDepth.
 func decodeEtherType(et uint16, b []byte, p *Packet, depth int) Status {
@@ -374,6 +374,13 @@ func decodeEtherType(et uint16, b []byte, p *Packet, depth int) Status {
 			}
 			p.Encap |= EncapFabricPath
 			return decodeEthernet(b[fabricPathTagSize:], p, depth)
+		case etherTypeCMD:
+			if len(b) < cmdSize {
+				return StatusTruncatedVLAN
+			}
+			et, b = cmdEthNext(b), b[cmdSize:]
+		case etherTypeNSH:
+			return decodeNSH(b, p, depth)
 		case etherTypeMPLS, etherTypeMPLSMC:
 			return decodeMPLS(b, p, depth)
 		case etherTypePPPoES:

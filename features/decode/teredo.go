@@ -24,8 +24,12 @@ import "encoding/binary"
 //	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //
 // Port 3544 is not proof of Teredo: the inner packet is decoded only when it
-// looks like IPv6 (version 6 and 40 + payload length equal to the UDP
-// payload left); otherwise the UDP packet stands.
+// looks like IPv6 (version 6, and 40 + payload length fits in the UDP
+// payload left); otherwise the UDP packet stands. Bytes after the IPv6
+// packet (padding after a bubble) are allowed, as tshark allows them, but
+// only when the inner packet then decodes (an IPv6-looking prefix of some
+// other payload stays plain UDP, without InnerStatus); they are not counted
+// as IP bytes.
 const (
 	teredoAuthFixed  = 4 + 8 + 1 // type, lengths, nonce, confirmation
 	teredoOriginSize = 8
@@ -46,9 +50,22 @@ func decodeTeredo(b []byte, declared int, p *Packet, depth int) Status {
 	if len(b) >= teredoOriginSize && b[0] == 0 && b[1] == 0 {
 		b, declared = b[teredoOriginSize:], declared-teredoOriginSize
 	}
-	if len(b) < 8 || b[0]>>4 != 6 ||
-		ipv6MinimumSize+int(binary.BigEndian.Uint16(b[ipv6PayloadLen:])) != declared {
+	if len(b) < 8 || b[0]>>4 != 6 {
 		return StatusOK
 	}
-	return decodeTunnel(b, p, depth, EncapTeredo, innerEtherType, etherTypeIPv6)
+	n := ipv6MinimumSize + int(binary.BigEndian.Uint16(b[ipv6PayloadLen:]))
+	if n > declared {
+		return StatusOK
+	}
+	if n == declared {
+		return decodeTunnel(b, p, depth, EncapTeredo, innerEtherType, etherTypeIPv6)
+	}
+	// Trailing bytes: Teredo only if the IPv6 packet decodes; a failure
+	// is taken for plain UDP (no InnerStatus), not for a broken tunnel.
+	in := p.InnerStatus
+	s := decodeTunnel(b, p, depth, EncapTeredo, innerEtherType, etherTypeIPv6)
+	if s == StatusOK && p.Encap&EncapTeredo == 0 {
+		p.InnerStatus = in
+	}
+	return s
 }

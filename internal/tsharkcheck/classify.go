@@ -55,6 +55,7 @@ var ourL2 = map[string]bool{
 	"pwethheuristic": true, "pwethcw": true, "pwethnocw": true, "mplspwcw": true,
 	"ip": true, "ipv6": true, "gre": true, "udp": true, "vxlan": true, "geneve": true,
 	"gtp": true, "teredo": true, "erspan": true, "ieee8021ah": true, "cfp": true,
+	"cmd": true, "nsh": true, "ayiya": true,
 }
 
 // deeperWhy lists the encapsulations tshark decodes beyond an IP layer where
@@ -62,20 +63,15 @@ var ourL2 = map[string]bool{
 // between that IP layer and the next one, with the GRE protocol type after
 // "gre/". Only these signatures are a documented class; any other is
 // unexplained, so a tunnel our decoder should have decoded (VXLAN on 4789,
-// GENEVE, GTP-U on 2152, GRE carrying IP/Ethernet/PPP/ERSPAN, IP-in-IP,
-// Teredo) cannot hide here.
+// GENEVE, GTP-U on 2152, GRE carrying IP/Ethernet/PPP/ERSPAN/WCCP/Cisco
+// MetaData, IP-in-IP, Teredo, AYIYA, GRE-in-UDP, MPLS-in-UDP, VXLAN-GPE/NSH)
+// cannot hide here.
 var deeperWhy = map[string]string{
-	"udp:ayiya":       "AYIYA (UDP 5072) is not a tunnel our decoder knows; tshark decodes the IPv6 inside.",
-	"udp:gre":         "GRE over UDP (RFC 8086, UDP 4754) is not decoded by us; tshark decodes it by port.",
-	"udp:mpls":        "MPLS over UDP (RFC 7510, UDP 6635) is not decoded by us.",
 	"udp:gtpprime":    "GTP' (charging, UDP 3386) is not a user-plane tunnel; tshark dissects the IP packets these test captures put in it. We decode GTP-U on UDP 2152 only.",
-	"udp:nsh":         "VXLAN-GPE (UDP 4790) carrying NSH is not decoded by us; we decode VXLAN on UDP 4789 only.",
 	"udp:sflow":       "sFlow datagrams carry sampled packet headers; tshark dissects them, we report the sFlow datagram itself (not a tunnel).",
 	"tcp:openflow":    "OpenFlow packet-in/packet-out messages carry a packet; tshark dissects it, we report the OpenFlow TCP segment (not a tunnel).",
 	"pim":             "PIM Register messages carry the registered multicast packet; tshark dissects it, we report the PIM packet (not a tunnel).",
-	"gre/0x8909:cmd":  "Cisco MetaData (EtherType 0x8909, carries a Security Group Tag) inside GRE: tshark decodes the IP after it; our decoder does not know EtherType 0x8909 and reports the outer GRE packet.",
 	"gre/0x2001:nhrp": "NHRP (GRE protocol 0x2001) error indications quote the offending packet; tshark dissects it, we report the NHRP packet (not a tunnel).",
-	"gre/0x883e":      "WCCP redirection (GRE protocol 0x883e) puts a 4-byte WCCP redirect header before the redirected IP packet; our decoder does not know 0x883e and reports the outer GRE packet.",
 	"eth:ethertype":   "IPv6 next header 143 (Ethernet, RFC 8986 SRv6 L2 services): tshark decodes the Ethernet frame inside; our decoder reports protocol 143 without a transport.",
 }
 
@@ -230,11 +226,13 @@ var Classes = []*Class{
 		match: func(c *clsCtx) bool { return c.dp.Encap&decode.EncapAMSDU != 0 },
 	},
 	{
-		Name: "fabricpath-fcs-trailer", Explains: 1<<FieldIP | transportFields,
+		Name: "fabricpath-fcs-assumed", Explains: 1<<FieldIP | transportFields,
 		Rule: "our decoder sets decode.EncapFabricPath (and the frame is not snaplen-truncated)",
-		Why: "Cisco FabricPath frames end with a 4-byte FCS that tshark's cfp dissector removes before the inner Ethernet " +
-			"frame; our decoder keeps it. When the inner IPv6 header or the transport header needs those last 4 bytes, our " +
-			"decoder reads the FCS as header bytes while tshark finds the header cut short (no IPv6 addresses, no SCTP ports).",
+		Why: "tshark's cfp dissector always takes the last 4 bytes of a Cisco FabricPath frame for an FCS and hands the inner " +
+			"Ethernet frame on without them. The captured frames carry no FCS (in cisco-fabric-path.pcap the inner IPv4 total " +
+			"length or IPv6 header fills the frame exactly), so when the inner IPv6 header or the transport header reaches the " +
+			"frame's end, tshark finds it cut short (no IPv6 addresses, no SCTP ports). Our decoder, like Zeek's FabricPath " +
+			"analyzer, reads no FCS. tshark's side of the difference.",
 		match: func(c *clsCtx) bool { return c.dp.Encap&decode.EncapFabricPath != 0 && c.f.Len == c.f.CapLen },
 	},
 	{
@@ -244,19 +242,6 @@ var Classes = []*Class{
 			"inner packet is incomplete; with reassembly off tshark still dissects the first fragment's inner headers.",
 		match: func(c *clsCtx) bool {
 			return c.at >= 0 && c.at < len(c.v.Layers)-1 && c.dp.MoreFragments && c.dp.FragOffset == 0
-		},
-	},
-	{
-		Name: "teredo-length-mismatch", Explains: ipFields,
-		Rule: "our innermost header is the tshark IP layer before a udp:teredo signature, and our UDP payload length differs from the inner IPv6 length",
-		Why: "Our Teredo detection (like Zeek's) requires the inner IPv6 packet to fill the UDP payload exactly; tshark decodes " +
-			"Teredo by port and accepts trailing bytes (e.g. bubbles followed by padding).",
-		match: func(c *clsCtx) bool {
-			if c.at < 0 || c.at >= len(c.v.Layers)-1 || signature(&c.v.Layers[c.at]) != "udp:teredo" {
-				return false
-			}
-			in := c.v.Layers[c.at+1]
-			return c.dp.Encap&decode.EncapTeredo == 0 && in.TotalLen >= 0 && int64(c.dp.PayloadLen) != int64(in.TotalLen)
 		},
 	},
 	{

@@ -61,8 +61,7 @@ func (s Fields) String() string {
 
 // tunnelEncap are the decode.Encap bits that mean "the IP fields are the
 // inner packet of a tunnel" (decode.Packet.Tunnel is set).
-const tunnelEncap = decode.EncapGRE | decode.EncapVXLAN | decode.EncapGENEVE | decode.EncapGTPU |
-	decode.EncapIPinIP | decode.EncapTeredo | decode.EncapERSPAN
+const tunnelEncap = decode.EncapTunnels
 
 // Result is the comparison of one packet.
 type Result struct {

@@ -24,11 +24,11 @@ var Subset = []string{
 	"tcpdump/tests/802.1ad_QinQ.pcap",                  // 0x88a8
 	"zeek/testing/btest/Traces/mixed-vlan-mpls.pcap",   // VLAN + MPLS mix
 	"zeek/testing/btest/Traces/mpls-in-vlan.pcap",      // MPLS in VLAN
-	"tcpdump/tests/mpls-over-udp.pcap",                 // MPLS over UDP 6635 (tshark-deeper:udp:mpls)
+	"tcpdump/tests/mpls-over-udp.pcap",                 // MPLS over UDP 6635
 	"tcpdump/tests/pppoes.pcap",                        // PPPoE session
 	"zeek/testing/btest/Traces/pppoe-over-qinq.pcap",   // PPPoE over QinQ
 	"zeek/testing/btest/Traces/vntag.pcap",             // VN-Tag, nanosecond pcap
-	"zeek/testing/btest/Traces/cisco-fabric-path.pcap", // FabricPath (l2-encapsulation-not-decoded), IPv6 plen 0
+	"zeek/testing/btest/Traces/cisco-fabric-path.pcap", // FabricPath (fabricpath-fcs-assumed), IPv6 plen 0
 	"tcpdump/tests/arista_ether.pcap",                  // Arista timestamp EtherType (l2-encapsulation-not-decoded)
 
 	// Link types: Linux SLL/SLL2, BSD null/loopback, raw IP, IPv4/IPv6 DLTs, unsupported
@@ -60,7 +60,7 @@ var Subset = []string{
 	"zeek/testing/btest/Traces/tunnels/geneve-many-options.pcap",
 	"zeek/testing/btest/Traces/tunnels/geneve-ipv6.pcap",        // GENEVE carrying IPv6
 	"zeek/testing/btest/Traces/tunnels/gtp/gtp7_ipv6.pcap",      // GTP-U carrying IPv6
-	"zeek/testing/btest/Traces/tunnels/gtp/gtp8_teredo.pcap",    // GTP-U carrying Teredo (teredo-length-mismatch)
+	"zeek/testing/btest/Traces/tunnels/gtp/gtp8_teredo.pcap",    // GTP-U carrying Teredo (bubbles with trailing bytes)
 	"zeek/testing/btest/Traces/tunnels/gtp/gtp_ext_header.pcap", // GTP-U extension headers, IPv4 fragments
 	"zeek/testing/btest/Traces/tunnels/4in4.pcap",               // IP-in-IP
 	"zeek/testing/btest/Traces/tunnels/6in4.pcap",               // 6in4
@@ -68,7 +68,7 @@ var Subset = []string{
 	"zeek/testing/btest/Traces/tunnels/6in6in6.pcap",            // nested IPv6-in-IPv6
 	"zeek/testing/btest/Traces/tunnels/ping6-in-ipv4.pcap",      // 6in4 + ICMPv6
 	"zeek/testing/btest/Traces/tunnels/Teredo.pcap",             // Teredo
-	"zeek/testing/btest/Traces/tunnels/ayiya3.pcap",             // AYIYA (tshark-deeper:udp:ayiya)
+	"zeek/testing/btest/Traces/tunnels/ayiya3.pcap",             // AYIYA
 	"tcpdump/tests/bigtcp-ipv4-vxlan-ipv4.pcap",                 // BIG TCP over VXLAN (ours-deeper-udp-length-invalid)
 
 	// IPv6 extension headers, fragments, AH/ESP
