@@ -128,18 +128,18 @@ func ProtoName(p uint8) string {
 	return "unknown"
 }
 
-// EncapNames lists the encapsulation names of e, as in docs.
+// appendEncap appends the names of the tunnels in e ("gre,vxlan"), in bit
+// order; link-layer tags (VLAN, MPLS, PPPoE, ...) are not tunnels.
 func appendEncap(dst []byte, e decode.Encap) []byte {
-	names := [...]string{"vlan", "mpls", "pppoe", "gre", "vxlan", "geneve", "gtpu", "ipip", "teredo"}
 	first := true
-	for i, n := range names {
-		if e&(1<<i) == 0 || i < 3 {
-			continue // link-layer encapsulations are not tunnels
+	for b := decode.Encap(1); b != 0; b <<= 1 {
+		if e&b == 0 || b&decode.EncapTunnels == 0 {
+			continue
 		}
 		if !first {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, n...)
+		dst = append(dst, b.Name()...)
 		first = false
 	}
 	return dst

@@ -107,7 +107,7 @@ func makeKey(k *Key, p *decode.Packet, opts KeyOptions, sport, dport uint16) (aT
 	return false
 }
 
-const tunnelBits = decode.EncapGRE | decode.EncapVXLAN | decode.EncapGENEVE | decode.EncapGTPU | decode.EncapIPinIP | decode.EncapTeredo
+const tunnelBits = decode.EncapTunnels
 
 // cmp16 orders two 16-byte big-endian addresses: two word compares instead
 // of a byte loop that would walk the 12 equal bytes of v4-mapped prefixes.

@@ -20,7 +20,7 @@ func nativeColumns(early int) []Column {
 		addrCol("dst_ip", "responder address", "address of the responder", func(f *Flow) netip.Addr { return f.Dst }),
 		intCol("dst_port", "", "responder port; ICMP: code", "responder transport port (ICMP code, as Zeek logs it)", func(f *Flow) int64 { return int64(f.DstPort) }),
 		intCol("vlan", "", "outer 802.1Q VLAN ID", "outermost VLAN ID of the first packet (0: untagged)", func(f *Flow) int64 { return int64(f.VLAN) }),
-		strCol("tunnel", "", "tunnels the flow was carried in (gre, vxlan, geneve, gtpu, ipip, teredo), comma-separated", func(d []byte, f *Flow) []byte { return appendEncap(d, f.Encap) }),
+		strCol("tunnel", "", "tunnels the flow was carried in (gre, erspan, vxlan, geneve, gtpu, ipinip, teredo, ayiya, udpencap), outermost layers included, comma-separated in a fixed order", func(d []byte, f *Flow) []byte { return appendEncap(d, f.Encap) }),
 		addrCol("tunnel_src_ip", "outer source address", "outermost tunnel source address of the first packet (empty when not tunnelled)", func(f *Flow) netip.Addr { return f.Tunnel.Src }),
 		addrCol("tunnel_dst_ip", "outer destination address", "outermost tunnel destination address of the first packet", func(f *Flow) netip.Addr { return f.Tunnel.Dst }),
 		strCol("end_reason", "", "why the record ended: idle, active_timeout, fin, rst, evicted, end_of_capture", func(d []byte, f *Flow) []byte { return append(d, f.Reason.String()...) }),

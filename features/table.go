@@ -230,7 +230,7 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 	}
 	t.Advance(ts)
 	t.addIP(p, ts, wire)
-	if t.opts.TunnelCarriers && p.Encap&udpTunnelBits != 0 && p.Tunnel.Proto == 17 {
+	if t.opts.TunnelCarriers && p.Encap&decode.EncapTunnels != 0 && p.Tunnel.Proto == 17 {
 		var c decode.Packet
 		carrierPacket(p, &c)
 		t.addIP(&c, ts, wire)
@@ -238,12 +238,10 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 	}
 }
 
-// udpTunnelBits are the tunnels whose outer UDP connection Zeek logs as a
-// connection of its own.
-const udpTunnelBits = decode.EncapVXLAN | decode.EncapGENEVE | decode.EncapGTPU | decode.EncapTeredo
-
-// carrierPacket fills c with the outermost UDP packet of a tunnelled packet:
-// what Zeek counts in the tunnel's own connection. Header lengths are the
+// carrierPacket fills c with the outermost UDP packet of a tunnelled packet
+// (VXLAN, GENEVE, GTP-U, Teredo, AYIYA, GRE- or MPLS-in-UDP): what Zeek
+// counts in the tunnel's own connection, whether it decodes the tunnel or
+// not. Header lengths are the
 // option-less ones (the decoder keeps the outer IP total length, not its
 // header length).
 func carrierPacket(p *decode.Packet, c *decode.Packet) {

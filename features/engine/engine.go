@@ -177,7 +177,7 @@ type batch struct {
 
 func shardOf(p *decode.Packet, n int, carriers bool) int {
 	a, b := p.Src.As16(), p.Dst.As16()
-	if carriers && p.Encap&(decode.EncapVXLAN|decode.EncapGENEVE|decode.EncapGTPU|decode.EncapTeredo) != 0 {
+	if carriers && p.Encap&decode.EncapTunnels != 0 && p.Tunnel.Proto == 17 {
 		// The tunnel's own flow and the flows inside it meet in one shard.
 		a, b = p.Tunnel.Src.As16(), p.Tunnel.Dst.As16()
 	}
