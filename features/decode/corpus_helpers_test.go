@@ -12,32 +12,12 @@ import (
 	"testing"
 
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/flowmeter/flowmeter/internal/corpus"
 )
 
-// corpusDir returns the shared real-world corpus (../shared/corpus from the
-// repository root, the directory holding go.mod), or skips the test.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found; corpus unavailable")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(c, "FORMATS.tsv")); err != nil {
-		t.Skipf("corpus not found at %s (../shared/corpus from the repo root): %v", c, err)
-	}
-	return c
-}
+// corpusDir returns the shared corpus directory, or skips the test.
+func corpusDir(t testing.TB) string { return corpus.Require(t) }
 
 // corpusCaptures lists the capture paths (relative to the corpus) of
 // FORMATS.tsv whose path starts with one of prefixes (all when empty).

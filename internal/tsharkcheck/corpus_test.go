@@ -10,36 +10,22 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flowmeter/flowmeter/internal/corpus"
 )
 
-// repoRoot walks up from the test's directory to the directory holding go.mod.
+// repoRoot returns the repository root (the directory holding go.mod).
 func repoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := corpus.RepoRoot()
 	if err != nil {
-		t.Fatal(err)
+		t.Skip(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
+	return root
 }
 
-// corpusDir returns ../shared/corpus from the repository root, or skips.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	c := filepath.Join(repoRoot(t), "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(c, "FORMATS.tsv")); err != nil {
-		t.Skipf("corpus not found at %s (../shared/corpus from the repo root): %v", c, err)
-	}
-	return c
-}
+// corpusDir returns the shared corpus directory, or skips the test.
+func corpusDir(t testing.TB) string { return corpus.Require(t) }
 
 // tsharkScript returns scripts/tshark-fields.sh, or skips when tshark is
 // not installed.
