@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"runtime"
 	"strings"
 	"time"
@@ -139,7 +140,18 @@ func openSource(paths []string) (reader.Source, error) {
 			return nil, usagef("standard input (-) cannot be mixed with other captures")
 		}
 	}
-	return reader.OpenMulti(paths)
+	src, err := reader.OpenMulti(paths)
+	if errors.Is(err, fs.ErrNotExist) {
+		var pe *fs.PathError
+		var fe *reader.FileError
+		switch {
+		case errors.As(err, &pe):
+			return nil, fmt.Errorf("%s: no such file or directory (give capture files, directories, globs, or - for standard input)", pe.Path)
+		case errors.As(err, &fe):
+			return nil, fmt.Errorf("%s: matches no file (give capture files, directories, globs, or - for standard input)", fe.Path)
+		}
+	}
+	return src, err
 }
 
 func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) error {
