@@ -79,8 +79,11 @@ func BenchmarkGopacketPcapgo(b *testing.B) {
 }
 
 // BenchmarkReadPcapFile reads a ~200 MB classic pcap file from the page
-// cache: "mmap" is Open (memory-mapped, prefetched, zero-copy), "stream" is
-// OpenStream (read(2) through the 256 KiB buffer). Skipped with -short.
+// cache: "mmap" is Open (memory-mapped, prefetched, zero-copy, with the
+// read-ahead goroutine when GOMAXPROCS >= 2), "mmap-noahead" the same
+// without the goroutine, "multi" is OpenMulti of that
+// one file (the CLI's path), "stream" is OpenStream (read(2) through the
+// 256 KiB buffer). Skipped with -short.
 func BenchmarkReadPcapFile(b *testing.B) {
 	if testing.Short() {
 		b.Skip("writes a 200 MB temporary file")
@@ -96,8 +99,13 @@ func BenchmarkReadPcapFile(b *testing.B) {
 	}
 	for _, c := range []struct {
 		name string
-		open func(string) (*Reader, error)
-	}{{"mmap", Open}, {"stream", OpenStream}} {
+		open func(string) (Source, error)
+	}{
+		{"mmap", func(p string) (Source, error) { return Open(p) }},
+		{"mmap-noahead", func(p string) (Source, error) { return OpenWith(p, Options{NoReadAhead: true}) }},
+		{"multi", func(p string) (Source, error) { return OpenMulti([]string{p}) }},
+		{"stream", func(p string) (Source, error) { return OpenStream(p) }},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(st.Size())
 			b.ReportAllocs()

@@ -11,3 +11,7 @@ func mapFile(f *os.File, size int64) []byte { return nil }
 func unmapFile(b []byte) error { return nil }
 
 func dropPages(b []byte) {}
+
+func populatePages(b []byte) bool { return false }
+
+const readAheadSupported = false

@@ -29,6 +29,8 @@ type MultiSource struct {
 	pending  []Packet  // next packet of each reader in the heap
 	heap     []int     // indices of readers with a pending packet
 	cur      int       // reader of the last packet returned, -1 before the first
+	one      *Reader   // the only reader, while it has packets: no merge needed
+	oneIdx   int       // index of one in readers
 	started  bool
 	warnings []error
 }
@@ -41,6 +43,11 @@ type MultiSource struct {
 // matches nothing) or when no file at all is a readable capture; files that
 // are not captures are reported by Warnings.
 func OpenMulti(paths []string) (*MultiSource, error) {
+	return OpenMultiWith(paths, Options{})
+}
+
+// OpenMultiWith is OpenMulti with options, applied to every file.
+func OpenMultiWith(paths []string, opt Options) (*MultiSource, error) {
 	files, err := expandPaths(paths)
 	if err != nil {
 		return nil, err
@@ -55,7 +62,7 @@ func OpenMulti(paths []string) (*MultiSource, error) {
 	m.heap = make([]int, 0, len(files))
 	opened := 0
 	for i, p := range files {
-		r, err := openSize(p, size, true)
+		r, err := openSize(p, size, true, opt)
 		if err != nil {
 			m.warn(p, err)
 			continue
@@ -65,6 +72,14 @@ func OpenMulti(paths []string) (*MultiSource, error) {
 	}
 	if opened == 0 {
 		return nil, &FileError{Path: strings.Join(paths, ","), Err: errors.Join(append([]error{ErrFormat}, m.warnings...)...)}
+	}
+	if opened == 1 {
+		for i, r := range m.readers {
+			if r != nil {
+				m.one, m.oneIdx = r, i
+				r.single = m
+			}
+		}
 	}
 	return m, nil
 }
@@ -203,6 +218,31 @@ func (m *MultiSource) advance(i int) bool {
 // packets, or io.EOF when every file is done. Per-file errors never surface
 // here; see Warnings.
 func (m *MultiSource) Next() (Packet, error) {
+	if r := m.one; r != nil {
+		// A single file: its packets straight from its Next, without the
+		// copy into pending and the heap. Even a copy of the Packet here
+		// would cost more than the rest: the compiler spills it to the
+		// stack in 4-byte stores and reloads it in 16-byte loads, which
+		// stalls. Its first error goes to endOne (see Reader.next) and
+		// comes back here as io.EOF.
+		m.cur = m.oneIdx
+		return r.Next()
+	}
+	return m.merge()
+}
+
+// endOne ends the single file of m with err from its Next (called by
+// Reader.next).
+func (m *MultiSource) endOne(err error) (Packet, error) {
+	if err != io.EOF {
+		m.warn(m.paths[m.oneIdx], err)
+	}
+	m.one, m.started, m.cur = nil, true, -1 // the heap is empty
+	return Packet{}, io.EOF
+}
+
+// merge is Next for several files.
+func (m *MultiSource) merge() (Packet, error) {
 	if !m.started {
 		m.started = true
 		for i, r := range m.readers {
@@ -278,6 +318,10 @@ func (m *MultiSource) Close() error {
 	}
 	m.heap = m.heap[:0]
 	m.cur = -1
+	if m.one != nil {
+		m.one.single = nil
+	}
+	m.one, m.started = nil, true
 	return errors.Join(errs...)
 }
 

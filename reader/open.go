@@ -103,6 +103,10 @@ type Reader struct {
 	mmNext   int           // mmPos at which mmAdvance calls mmHousekeep
 	mmWindow int           // release pages every mmWindow bytes read
 	sink     byte          // keeps the prefetching loads
+	mmPcap   bool          // mapped classic pcap: Next takes its fast path
+	ahOK     bool          // start a read-ahead goroutine (see aheadStartAfter)
+	ah       *readAhead    // read-ahead goroutine, if started
+	single   *MultiSource  // the MultiSource of which this is the only file: the first error goes to it (see MultiSource.Next)
 	closer   io.Closer     // file opened by Open; nil for NewReader and stdin
 	gz       *gzip.Reader
 	zd       *zstd.Decoder
@@ -169,8 +173,15 @@ func (o order) u64(b []byte) uint64 {
 // Next hands out slices of the mapping without copying, valid until the next
 // Next (in fact until Close; after Close they must not be touched: the
 // mapping is gone). The pages behind the read position are released every
-// 8 MiB, so the resident set stays around 10 MiB whatever the file size.
+// 8 MiB, so the resident set stays around 10 MiB whatever the file size
+// (up to about 16 MiB with the read-ahead goroutine).
 // Packets, errors, offsets and Stats are exactly those of OpenStream.
+//
+// For a mapped file of 16 MiB or more, and when GOMAXPROCS >= 2, Open starts
+// (at the first 256 KiB read) one goroutine that keeps the next 4 MiB mapped
+// and in the CPU's shared cache, so that page faults and memory latency
+// fall on another core; Close stops it. Open allocates it (a few small
+// objects); Next still allocates nothing.
 //
 // The mapping covers the size of the file at Open: bytes appended later are
 // not read (the last, partial record is ErrTruncated). Truncating the file
@@ -183,7 +194,23 @@ func (o order) u64(b []byte) uint64 {
 // cannot be mapped are read through a DefaultBufferSize buffer, exactly as
 // OpenStream does.
 func Open(path string) (*Reader, error) {
-	return openSize(path, DefaultBufferSize, true)
+	return openSize(path, DefaultBufferSize, true, Options{})
+}
+
+// Options tune how OpenWith and OpenMultiWith read files. The zero value
+// gives Open and OpenMulti.
+type Options struct {
+	// NoReadAhead disables the read-ahead goroutine of memory-mapped
+	// files (see Open): reading then uses one core only, and is slower
+	// when another core is idle (see "Reader design" in
+	// docs/PERFORMANCE.md). For programs that keep every core busy
+	// already.
+	NoReadAhead bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(path string, opt Options) (*Reader, error) {
+	return openSize(path, DefaultBufferSize, true, opt)
 }
 
 // OpenStream is Open without memory mapping: the file is read with read(2)
@@ -191,10 +218,10 @@ func Open(path string) (*Reader, error) {
 // files, but reads bytes appended while reading and survives the file being
 // truncated under it (as ErrTruncated).
 func OpenStream(path string) (*Reader, error) {
-	return openSize(path, DefaultBufferSize, false)
+	return openSize(path, DefaultBufferSize, false, Options{})
 }
 
-func openSize(path string, size int, mapped bool) (*Reader, error) {
+func openSize(path string, size int, mapped bool, opt Options) (*Reader, error) {
 	if path == "-" {
 		r, err := NewReaderSize(os.Stdin, size)
 		if err != nil {
@@ -216,7 +243,7 @@ func openSize(path string, size int, mapped bool) (*Reader, error) {
 		if size < DefaultBufferSize {
 			window = dropWindowMany // MultiSource of many files
 		}
-		if r, ok, err := openMapped(f, st.Size(), window); ok {
+		if r, ok, err := openMapped(f, st.Size(), window, !opt.NoReadAhead); ok {
 			if err != nil {
 				f.Close()
 				return nil, &FileError{Path: path, Err: err}
@@ -237,7 +264,7 @@ func openSize(path string, size int, mapped bool) (*Reader, error) {
 // openMapped maps f and reads its file header from the mapping. ok is false
 // when f is not to be mapped (empty, compressed, or mmap failed); the
 // caller then reads it as a stream from its start.
-func openMapped(f *os.File, size int64, window int) (r *Reader, ok bool, err error) {
+func openMapped(f *os.File, size int64, window int, readAhead bool) (r *Reader, ok bool, err error) {
 	mm := mapFile(f, size)
 	if mm == nil {
 		return nil, false, nil
@@ -248,6 +275,9 @@ func openMapped(f *os.File, size int64, window int) (r *Reader, ok bool, err err
 		return nil, false, nil
 	}
 	r, err = newMapped(mm, true, window)
+	if err == nil {
+		r.ahOK = readAhead && useReadAhead(mm, window)
+	}
 	return r, true, err
 }
 
@@ -358,6 +388,41 @@ func (r *Reader) readFileHeader() error {
 // Next does not allocate once its buffers have grown to the largest record
 // (the gzip and zstd decoders allocate nothing per packet either).
 func (r *Reader) Next() (Packet, error) {
+	// Fast path: a record of a mapped classic pcap file, wholly inside the
+	// mapping and under the cap: one bounds check, and the record is a
+	// slice of the mapping. Anything unusual (end of file, a length over
+	// the cap or past the end) is left to nextPcap, which reads the same
+	// record again and reports it exactly as the stream path does.
+	if r.err == nil && r.mmPcap {
+		rest := r.mm[r.mmPos:]
+		if len(rest) >= pcapRecLen {
+			o := r.big
+			capLen := o.u32(rest[pcapRecOffCapLen:])
+			n := pcapRecLen + int(capLen)
+			if capLen <= MaxCaptureLength && n <= len(rest) {
+				sec := o.u32(rest[pcapRecOffSec:])
+				frac := int64(o.u32(rest[pcapRecOffFrac:])) * r.fracMul
+				origLen := o.u32(rest[pcapRecOffLen:])
+				if capLen > r.snaplen || capLen > origLen || frac >= 1e9 {
+					r.countAnomalies(capLen, origLen, frac)
+				}
+				r.mmAdvance(n)
+				r.stats.Packets++
+				return Packet{
+					Data:          rest[pcapRecLen:n:n],
+					Timestamp:     int64(sec)*1e9 + frac,
+					CaptureLength: capLen,
+					Length:        origLen,
+					LinkType:      r.linkType,
+				}, nil
+			}
+		}
+	}
+	return r.next()
+}
+
+// next is Next for everything but the fast path.
+func (r *Reader) next() (Packet, error) {
 	if r.err != nil {
 		return Packet{}, r.err
 	}
@@ -366,13 +431,15 @@ func (r *Reader) Next() (Packet, error) {
 	switch {
 	case r.format == FormatPcapNG:
 		p, err = r.nextNg()
-	case r.mm != nil:
-		p, err = r.nextPcapMapped()
 	default:
 		p, err = r.nextPcap()
 	}
 	if err != nil {
 		r.err = err
+		if m := r.single; m != nil {
+			r.single = nil
+			return m.endOne(err)
+		}
 		return Packet{}, err
 	}
 	r.stats.Packets++
@@ -399,6 +466,11 @@ var errClosed = errors.New("reader: Next after Close")
 
 // unmap releases the mapping, if any. Packet.Data from it is invalid after.
 func (r *Reader) unmap() {
+	if r.ah != nil {
+		r.ah.close()
+		r.ah = nil
+	}
+	r.ahOK, r.mmPcap = false, false
 	if r.mm != nil && r.mmOwned {
 		unmapFile(r.mm)
 	}
@@ -610,12 +682,21 @@ func (r *Reader) mmHousekeep(start int) {
 		r.sink |= touchLines(r.mm[r.mmTouch:end])
 		r.mmTouch = end
 	}
+	if r.ah != nil {
+		r.ah.advance(r.mmPos)
+	} else if r.ahOK && r.mmPos >= aheadStartAfter {
+		r.ahOK = false
+		r.ah = startReadAhead(r.mm, r.mmPos)
+	}
 	if r.mmPos-r.mmDrop >= r.mmWindow {
 		// Nothing is released while the current record starts less than
 		// dropAlign past the last release (a very large record); the
 		// next records release it.
 		if end := start &^ (dropAlign - 1); end > r.mmDrop {
 			if r.mmOwned { // never on memory that is not a file mapping
+				if r.ah != nil {
+					r.ah.freed.Store(int64(end))
+				}
 				dropPages(r.mm[r.mmDrop:end])
 			}
 			r.mmDrop = end

@@ -55,38 +55,8 @@ func (r *Reader) readPcapHeader(o order, f Format) error {
 	r.rawLinkType = o.u32(h[pcapOffLinkType:])
 	r.linkType = LinkType(r.rawLinkType & linkTypeMask)
 	r.discard(pcapHdrLen)
+	r.mmPcap = r.mm != nil
 	return nil
-}
-
-// nextPcapMapped is nextPcap for a memory-mapped file: one bounds check and
-// the record is a slice of the mapping. Anything unusual (end of file, a
-// length over the cap or past the end) is left to nextPcap, which reads the
-// same record again and reports it.
-func (r *Reader) nextPcapMapped() (Packet, error) {
-	rest := r.mm[r.mmPos:]
-	if len(rest) < pcapRecLen {
-		return r.nextPcap()
-	}
-	o := r.big
-	capLen := o.u32(rest[pcapRecOffCapLen:])
-	n := pcapRecLen + int(capLen)
-	if capLen > MaxCaptureLength || n > len(rest) {
-		return r.nextPcap()
-	}
-	sec := o.u32(rest[pcapRecOffSec:])
-	frac := int64(o.u32(rest[pcapRecOffFrac:])) * r.fracMul
-	origLen := o.u32(rest[pcapRecOffLen:])
-	if capLen > r.snaplen || capLen > origLen || frac >= 1e9 {
-		r.countAnomalies(capLen, origLen, frac)
-	}
-	r.mmAdvance(n)
-	return Packet{
-		Data:          rest[pcapRecLen:n:n],
-		Timestamp:     int64(sec)*1e9 + frac,
-		CaptureLength: capLen,
-		Length:        origLen,
-		LinkType:      r.linkType,
-	}, nil
 }
 
 // countAnomalies counts the lenient anomalies of a classic pcap record; frac

@@ -1,0 +1,133 @@
+package reader
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync/atomic"
+)
+
+// Read-ahead goroutine of a memory-mapped file (see Open and "Reader design"
+// in docs/PERFORMANCE.md). Once a Reader has consumed aheadStartAfter bytes
+// of a mapping of at least aheadMinSize bytes, and when GOMAXPROCS >= 2, a
+// goroutine keeps the aheadDist bytes ahead of the read position mapped
+// (MADV_POPULATE_READ, aheadStep bytes per call) and loaded into the shared
+// last-level cache (one load per cache line). The page-table work and the
+// DRAM latency then fall on another core; the Reader's own sweep
+// (prefetchDist) finds the lines in cache and the pages mapped. The
+// goroutine never goes back behind the read position, and releases what it
+// mapped behind the Reader's last release (see readAhead.freed), so the
+// resident set stays bounded by dropWindow + dropAlign + aheadDist +
+// aheadStep.
+const (
+	aheadMinSize    = 16 << 20
+	aheadStartAfter = 256 << 10
+	aheadDist       = 4 << 20
+	aheadStep       = 1 << 20
+)
+
+// pageMask masks the offset within a page of the mapping.
+var pageMask = os.Getpagesize() - 1
+
+// readAhead is the state shared between a Reader and its read-ahead
+// goroutine. The Reader stores pos (every prefetchChunk or so) and freed;
+// the goroutine stores wakeAt and sleeps on wake until pos reaches it.
+type readAhead struct {
+	mm     []byte
+	pos    atomic.Int64 // the Reader's read position in mm
+	freed  atomic.Int64 // the Reader releases (or has released) the pages of mm before this offset; stored before each release
+	wakeAt atomic.Int64 // the goroutine is waiting for pos to reach this
+	stop   atomic.Bool
+	wake   chan struct{} // capacity 1
+	done   chan struct{} // closed when the goroutine has returned
+	sink   byte          // keeps the loads
+}
+
+// useReadAhead says whether a Reader of the mapping mm, releasing pages
+// every window bytes, gets a read-ahead goroutine: a single file (or a
+// MultiSource of at most 16), large enough, and a second P to run it.
+func useReadAhead(mm []byte, window int) bool {
+	return readAheadSupported && window == dropWindow && len(mm) >= aheadMinSize && runtime.GOMAXPROCS(0) >= 2
+}
+
+// startReadAhead starts the goroutine for mm, read from position pos.
+func startReadAhead(mm []byte, pos int) *readAhead {
+	a := &readAhead{mm: mm, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	a.pos.Store(int64(pos))
+	go a.run()
+	return a
+}
+
+// advance tells the goroutine that the Reader is at pos, waking it when it
+// waits for that. It does not allocate or block.
+func (a *readAhead) advance(pos int) {
+	a.pos.Store(int64(pos))
+	if int64(pos) >= a.wakeAt.Load() {
+		select {
+		case a.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// close stops the goroutine and waits for it: after close it no longer
+// touches the mapping, which may then be unmapped.
+func (a *readAhead) close() {
+	a.stop.Store(true)
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+	<-a.done
+}
+
+func (a *readAhead) run() {
+	defer close(a.done)
+	// A file truncated under the mapping faults (SIGBUS) in whichever
+	// goroutine touches it first; here that stops the read-ahead, and the
+	// Reader meets the fault itself when it gets there (see Open).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() { _ = recover() }()
+	populate := true
+	next := 0 // mm before next has been read ahead, or skipped
+	for {
+		for next < len(a.mm) {
+			if a.stop.Load() {
+				return
+			}
+			pos := int(a.pos.Load())
+			if next < pos { // the Reader is ahead: never go back behind it
+				next = pos &^ pageMask
+			}
+			if next >= pos+aheadDist {
+				break
+			}
+			end := min(next+aheadStep, len(a.mm))
+			b := a.mm[next:end]
+			if populate {
+				populate = populatePages(b)
+			}
+			a.sink |= touchLines(b)
+			// Pages mapped here after the Reader released the range
+			// (this goroutine fell behind while it worked) are released
+			// here: the Reader never returns to them. freed is stored
+			// before each release, so either that release came after
+			// the pages were mapped and dropped them, or this load sees
+			// it. The drop starts at the dropAlign boundary: a large folio
+			// is mapped whole, also below next.
+			if freed := int(a.freed.Load()); next < freed {
+				dropPages(a.mm[next&^(dropAlign-1) : min(end, freed)])
+			}
+			next = end
+		}
+		if next >= len(a.mm) || a.stop.Load() {
+			return
+		}
+		at := int64(next - aheadDist + aheadStep)
+		a.wakeAt.Store(at)
+		if a.pos.Load() >= at { // passed already: advance may have missed it
+			continue
+		}
+		<-a.wake
+	}
+}
