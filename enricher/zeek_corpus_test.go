@@ -163,7 +163,7 @@ func TestZeekConnPairs(t *testing.T) {
 			zeekMore := ours[0] <= g.pk[0] && ours[1] <= g.pk[1]
 			switch {
 			case g.q.Proto == 17 && (tunnelPort(g.q.OrigPort) || tunnelPort(g.q.RespPort)) && zeekMore:
-				excluded["tunnel carrier: Zeek logs the outer UDP connection, we count its packets in the inner flow"] += g.n
+				excluded["tunnel carrier: a middle layer of three nested UDP tunnels (we count the outermost and innermost)"] += g.n
 				continue
 			case teredoPrefix.Contains(g.q.Orig) || teredoPrefix.Contains(g.q.Resp):
 				excluded["Teredo inner connection (decoder: Teredo on a non-3544 port or bubble)"] += g.n

@@ -230,22 +230,26 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 	}
 	t.Advance(ts)
 	t.addIP(p, ts, wire)
-	if t.opts.TunnelCarriers && p.Encap&decode.EncapTunnels != 0 && p.Tunnel.Proto == 17 {
+	if t.opts.TunnelCarriers && p.Encap&decode.EncapTunnels != 0 {
 		var c decode.Packet
-		carrierPacket(p, &c)
-		t.addIP(&c, ts, wire)
-		t.Stats.CarrierPackets++
+		for _, tn := range [2]*decode.Tunnel{&p.Tunnel, &p.InnerTunnel} {
+			if tn.Proto == 17 {
+				carrierPacket(p, tn, &c)
+				t.addIP(&c, ts, wire)
+				t.Stats.CarrierPackets++
+			}
+		}
 	}
 }
 
-// carrierPacket fills c with the outermost UDP packet of a tunnelled packet
+// carrierPacket fills c with the UDP packet of tunnel layer tn (the
+// outermost or, when tunnels nest, the innermost) of a tunnelled packet
 // (VXLAN, GENEVE, GTP-U, Teredo, AYIYA, GRE- or MPLS-in-UDP): what Zeek
-// counts in the tunnel's own connection, whether it decodes the tunnel or
+// counts in that tunnel's own connection, whether it decodes the tunnel or
 // not. Header lengths are the
 // option-less ones (the decoder keeps the outer IP total length, not its
 // header length).
-func carrierPacket(p *decode.Packet, c *decode.Packet) {
-	tn := &p.Tunnel
+func carrierPacket(p *decode.Packet, tn *decode.Tunnel, c *decode.Packet) {
 	*c = decode.Packet{
 		EtherType: p.EtherType, VLANs: p.VLANs, NumVLANs: p.NumVLANs,
 		Src: tn.Src, Dst: tn.Dst, Proto: tn.Proto, TTL: tn.TTL, IPTotalLen: tn.IPTotalLen,

@@ -105,16 +105,18 @@ const (
 // restored to the outer summary with InnerStatus set (see Decode).
 func decodeTunnel(b []byte, p *Packet, depth int, bit Encap, kind int, et uint16) Status {
 	outer := *p
-	tun := p.Tunnel
+	here := Tunnel{Src: p.Src, Dst: p.Dst, Proto: p.Proto, SrcPort: p.SrcPort, DstPort: p.DstPort,
+		IPTotalLen: p.IPTotalLen, TTL: p.TTL}
+	tun, inner := p.Tunnel, here
 	if p.Encap&encapTunnels == 0 {
-		tun = Tunnel{Src: p.Src, Dst: p.Dst, Proto: p.Proto, SrcPort: p.SrcPort, DstPort: p.DstPort,
-			IPTotalLen: p.IPTotalLen, TTL: p.TTL}
+		tun, inner = here, Tunnel{}
 	}
 	*p = Packet{
-		VLANs:    p.VLANs,
-		NumVLANs: p.NumVLANs,
-		Encap:    p.Encap | bit,
-		Tunnel:   tun,
+		VLANs:       p.VLANs,
+		NumVLANs:    p.NumVLANs,
+		Encap:       p.Encap | bit,
+		Tunnel:      tun,
+		InnerTunnel: inner,
 	}
 	var s Status
 	switch kind {

@@ -477,7 +477,12 @@ func decodeCases() []decodeCase {
 	// Nested: GRE carrying VXLAN: Tunnel is the outermost (GRE) tuple.
 	vx := ipv4(17, a4, c4, nil, udp(1, 4789, cat([]byte{8, 0, 0, 0}, be32(0), eth(0x86dd, ip6UDP))))
 	add("vxlan in gre keeps outermost tuple", LinkEthernet, eth(0x8100, vlan(3, 0x0800, ipv4(47, c4, d4, nil, gre(0, 0, 0x0800, nil, vx)))),
-		with(tunUDP(p6UDP, outer4(47, 0, 0), EncapGRE|EncapVXLAN|EncapVLAN), func(p *Packet) { p.VLANs[0] = 3; p.NumVLANs = 1 }))
+		with(tunUDP(p6UDP, outer4(47, 0, 0), EncapGRE|EncapVXLAN|EncapVLAN), func(p *Packet) {
+			p.VLANs[0] = 3
+			p.NumVLANs = 1
+			// The VXLAN layer inside GRE is the innermost tunnel.
+			p.InnerTunnel = Tunnel{Src: mustAddr(a4), Dst: mustAddr(c4), Proto: 17, SrcPort: 1, DstPort: 4789, IPTotalLen: uint32(len(vx)), TTL: 64}
+		}))
 	// 20 nested IPv4-in-IPv4 headers.
 	deep := ipTCP
 	for i := 0; i < 20; i++ {

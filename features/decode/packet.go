@@ -87,7 +87,12 @@ type Packet struct {
 	VLANs     [3]uint16 // VLAN IDs, outermost first
 	NumVLANs  uint8     // how many tags were seen (may exceed len(VLANs); extra IDs dropped)
 	Encap     Encap
-	Tunnel    Tunnel
+	Tunnel    Tunnel // outermost tunnel layer
+	// InnerTunnel is the innermost tunnel layer when tunnels nest (VXLAN in
+	// GENEVE, Teredo in GTP-U): the tuple of the packet that carried the
+	// final inner packet. Zero for a single tunnel (Tunnel has it). Layers
+	// between the two are not kept.
+	InnerTunnel Tunnel
 
 	// Network layer (the innermost IP header).
 	IPVersion   uint8 // 4 or 6; 0 when no IP header was decoded
