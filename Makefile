@@ -34,6 +34,9 @@ lint:
 
 test: lint
 	$(GO) test -count=1 -timeout 30m ./...
+	@# The concurrent parts (sharded engine, output batcher, streaming join,
+	@# read-ahead) once more under the race detector.
+	$(GO) test -race -count=1 -timeout 20m ./features/engine/ ./enricher/ ./reader/ ./cmd/flowmeter/
 	@# DuckDB (an independent Parquet/CSV/JSON reader) lives in its own module
 	@# so that the main build never needs cgo; it reads back our outputs.
 	cd formats/parquetcheck && $(GO) test -count=1 -timeout 20m ./...
