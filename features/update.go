@@ -146,7 +146,8 @@ func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options
 			d.Flags[i] += uint32(fl>>i) & 1
 		}
 		f.updateTCP(p, fwd, ts, o.TCPLinger)
-	} else if p.Proto == 17 && payload > 0 {
+	} else if p.Proto == 17 {
+		// Zeek's UDP analyzer logs D/d for every packet, empty ones too.
 		f.historyLetter(fwd, 'D')
 	}
 }
