@@ -18,6 +18,12 @@ import (
 // ParquetOptions tune ParquetWriter. The zero value is the default.
 type ParquetOptions struct {
 	MaxRowsPerRowGroup int64 // 0: 128 Ki rows
+	// Eve, for an eve.json source, replaces the fixed common fields by the
+	// typed columns of an inferred schema (InferEveSchema over the same
+	// file). Values that do not fit their column's type (the file changed
+	// between the passes) are null; keys without a column are only in
+	// raw_json. Ignored for other sources.
+	Eve *EveSchema
 }
 
 // logCol is one log column of the Parquet output.
@@ -44,8 +50,9 @@ var eveColumns = []logCol{
 }
 
 // ParquetWriter writes enriched records as Parquet: typed log columns
-// (from the Zeek header's #types; for eve.json and Zeek JSON a fixed set of
-// common fields plus raw_json with the whole line), the four
+// (from the Zeek header's #types; for eve.json with ParquetOptions.Eve the
+// inferred columns plus raw_json; for other eve.json and Zeek JSON a fixed
+// set of common fields plus raw_json with the whole line), the four
 // flowmeter_* match columns, then one optional flowmeter_<feature> column
 // per feature (null when unmatched). The log's column set is fixed by the
 // first header: a later TSV header block with other fields is mapped by
@@ -66,6 +73,7 @@ type ParquetWriter struct {
 	out    io.Writer
 	opt    ParquetOptions
 	base   *features.Schema
+	eve    *eveRow // typed eve columns (ParquetOptions.Eve)
 }
 
 // NewParquetWriter returns a writer for records of src. For a Zeek TSV log
@@ -97,6 +105,16 @@ func (p *ParquetWriter) start(h *zeek.Header) error {
 			}
 			p.cols = append(p.cols, c)
 		}
+	case LogEve:
+		if opt.Eve == nil {
+			p.cols = append(p.cols, eveColumns...)
+		} else {
+			p.eve = newEveRow(opt.Eve)
+			for _, c := range opt.Eve.Columns {
+				p.cols = append(p.cols, logCol{name: c.Name, kind: eveZeekKind[c.Type], src: -1})
+			}
+		}
+		p.cols = append(p.cols, logCol{name: RawJSONColumn, kind: zeek.KindString})
 	default:
 		p.cols = append(p.cols, eveColumns...)
 		if p.kind == LogZeekJSON {
@@ -242,7 +260,11 @@ func (p *ParquetWriter) Write(rec *Record, res *Result) error {
 	case LogZeekTSV:
 		p.zeekValues(rec.Zeek)
 	default:
-		p.jsonValues(rec)
+		if p.eve != nil {
+			p.eveValues(rec)
+		} else {
+			p.jsonValues(rec)
+		}
 	}
 	var f *features.Flow
 	if res.Reason == Matched {

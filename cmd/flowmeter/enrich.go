@@ -239,7 +239,14 @@ func runEnrich(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case "zeek":
 		sink = enricher.NewZeekWriter(af, schema, src.Header())
 	case "parquet":
-		sink, err = enricher.NewParquetWriter(af, schema, src, enricher.ParquetOptions{})
+		var po enricher.ParquetOptions
+		if eveLog != "" {
+			// A regular file is read once more for the column types.
+			if po.Eve, err = enricher.InferEveSchemaFile(eveLog, enricher.EveSchemaOptions{}); err != nil {
+				return fmt.Errorf("%s: %w", logPath, err)
+			}
+		}
+		sink, err = enricher.NewParquetWriter(af, schema, src, po)
 		if err != nil {
 			return err
 		}
