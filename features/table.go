@@ -246,9 +246,8 @@ func (t *Table) Add(p *decode.Packet, ts int64, wire uint32) {
 // outermost or, when tunnels nest, the innermost) of a tunnelled packet
 // (VXLAN, GENEVE, GTP-U, Teredo, AYIYA, GRE- or MPLS-in-UDP): what Zeek
 // counts in that tunnel's own connection, whether it decodes the tunnel or
-// not. Header lengths are the
-// option-less ones (the decoder keeps the outer IP total length, not its
-// header length).
+// not. Header lengths are the option-less ones (the decoder keeps the outer
+// IP total length, not its header length).
 func carrierPacket(p *decode.Packet, tn *decode.Tunnel, c *decode.Packet) {
 	*c = decode.Packet{
 		EtherType: p.EtherType, VLANs: p.VLANs, NumVLANs: p.NumVLANs,
