@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // AppendTime appends ns (nanoseconds since the Unix epoch) as an RFC 3339 UTC
@@ -145,41 +146,11 @@ func appendJSONBodyString(dst []byte, s string) []byte {
 	return append(dst, s[start:]...)
 }
 
-// appendJSONBodyBytes is appendJSONBodyString for a byte slice. s must not
-// overlap the part of dst's backing array that is written.
+// appendJSONBodyBytes is appendJSONBodyString for a byte slice, read in
+// place through a string view (no copy). s must not overlap the part of
+// dst's backing array that is written.
 func appendJSONBodyBytes(dst []byte, s []byte) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			dst = appendJSONEscapeByte(dst, c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
+	return appendJSONBodyString(dst, unsafe.String(unsafe.SliceData(s), len(s)))
 }
 
 // jsonClean reports whether s can be put between quotes as it is.

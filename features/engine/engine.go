@@ -62,7 +62,12 @@ func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features
 		prog.Flows.Add(1)
 		emit(f)
 	})
-	readSingle(ctx, src, t, &st, prog)
+	var p decode.Packet
+	readPackets(ctx, src, &st, prog, &p, func(pkt reader.Packet, ip bool) {
+		if ip {
+			t.Add(&p, pkt.Timestamp, pkt.Length)
+		}
+	})
 	t.Flush()
 	prog.Packets.Store(st.Packets)
 	prog.Bytes.Store(st.Bytes)
@@ -101,9 +106,12 @@ func RecoverFault(restore bool, errp *error) {
 	panic(r)
 }
 
-func readSingle(ctx context.Context, src reader.Source, t *features.Table, st *Stats, prog *Progress) {
+// readPackets reads src to its end (or ctx's cancellation, or a read
+// error kept in st.ReadError), counts and decodes each packet into p and
+// hands it to each with whether it carries IP for the flow table. A memory
+// fault in a mapped capture ends reading like a read error.
+func readPackets(ctx context.Context, src reader.Source, st *Stats, prog *Progress, p *decode.Packet, each func(pkt reader.Packet, ip bool)) {
 	defer RecoverFault(GuardFaults(), &st.ReadError)
-	var p decode.Packet
 	for n := 0; ; n++ {
 		if n&0xffff == 0 && ctx.Err() != nil {
 			break
@@ -120,10 +128,7 @@ func readSingle(ctx context.Context, src reader.Source, t *features.Table, st *S
 			prog.Packets.Store(st.Packets)
 			prog.Bytes.Store(st.Bytes)
 		}
-		if !st.decode(&pkt, &p) {
-			continue
-		}
-		t.Add(&p, pkt.Timestamp, pkt.Length)
+		each(pkt, st.decode(&pkt, p))
 	}
 }
 
@@ -292,27 +297,11 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 // readSharded reads and decodes, sending packets in batches to the shard
 // that owns them, with capture-time ticks for idle shards.
 func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, st *Stats, prog *Progress, in []chan *batch, pending []*batch, get func() *batch) {
-	defer RecoverFault(GuardFaults(), &st.ReadError)
 	var lastTick int64
 	var scratch item
 	const tick = int64(1e9)
-	for k := 0; ; k++ {
-		if k&0xffff == 0 && ctx.Err() != nil {
-			break
-		}
-		pkt, err := src.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				st.ReadError = err
-			}
-			break
-		}
-		st.count(&pkt)
-		if k&0x3ff == 0 {
-			prog.Packets.Store(st.Packets)
-			prog.Bytes.Store(st.Bytes)
-		}
-		if st.decode(&pkt, &scratch.p) {
+	readPackets(ctx, src, st, prog, &scratch.p, func(pkt reader.Packet, ip bool) {
+		if ip {
 			i := shardOf(&scratch.p, n, carriers)
 			b := pending[i]
 			scratch.ts, scratch.wire = pkt.Timestamp, pkt.Length
@@ -331,7 +320,7 @@ func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, s
 				pending[i] = get()
 			}
 		}
-	}
+	})
 }
 
 func addTableStats(d, s *features.TableStats) {

@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -186,5 +188,44 @@ func TestFileShrinksWhileMapped(t *testing.T) {
 			t.Fatalf("%d workers: %d flows from %d packets", workers, flows, st.Packets)
 		}
 		t.Logf("%d workers: %v after %d packets, %d flows", workers, st.ReadError, st.Packets, flows)
+	}
+}
+
+// repeatSource yields the same UDP frame n times, 1 µs apart.
+type repeatSource struct {
+	frame []byte
+	n, i  int
+}
+
+func (s *repeatSource) Next() (reader.Packet, error) {
+	if s.i == s.n {
+		return reader.Packet{}, io.EOF
+	}
+	s.i++
+	return reader.Packet{Data: s.frame, Timestamp: 1e18 + int64(s.i)*1000, CaptureLength: uint32(len(s.frame)),
+		Length: uint32(len(s.frame)), LinkType: reader.LinkEthernet}, nil
+}
+
+func (s *repeatSource) Close() error { return nil }
+
+// TestRunNoAllocsPerPacket: the read loop allocates nothing per packet
+// (a packet escaping to the heap once cost 10% of the run): a run of
+// 100 000 packets allocates as much as one of 1 000.
+func TestRunNoAllocsPerPacket(t *testing.T) {
+	frame := make([]byte, 60)
+	copy(frame[12:], []byte{0x08, 0x00, 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0, 53, 0, 8, 0, 0})
+	mallocs := func(n int) uint64 {
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		if _, err := Run(context.Background(), &repeatSource{frame: frame, n: n}, Config{Flow: features.DefaultOptions(), Workers: 1}, func(*features.Flow) {}, nil); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&m1)
+		return m1.Mallocs - m0.Mallocs
+	}
+	small, large := mallocs(1000), mallocs(100000)
+	if large > small+50 {
+		t.Fatalf("100k packets: %d allocations, 1k packets: %d", large, small)
 	}
 }
