@@ -102,20 +102,22 @@ func isJSONLog(path string) bool {
 	}
 }
 
-func readConnJSON(path string) (uint64, error) {
+// countRecords opens path, reads every record with the reader open returns
+// and counts the records; use inspects each one (its count goes to sink so
+// that the work is not optimised away).
+func countRecords[R any](path string, open func(io.Reader) (func() (R, error), error), use func(R) bool) (uint64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	r, err := zeek.NewJSONReader(f)
+	next, err := open(f)
 	if err != nil {
 		return 0, err
 	}
-	var c zeek.Conn
-	var n, ok uint64
+	var n, used uint64
 	for {
-		rec, err := r.Next()
+		rec, err := next()
 		if err == io.EOF {
 			break
 		}
@@ -123,69 +125,44 @@ func readConnJSON(path string) (uint64, error) {
 			return n, err
 		}
 		n++
-		if rec.Conn(&c) {
-			ok++
+		if use(rec) {
+			used++
 		}
 	}
-	sink += ok
+	sink += used
 	return n, nil
+}
+
+func readConnJSON(path string) (uint64, error) {
+	var c zeek.Conn
+	return countRecords(path, func(r io.Reader) (func() (*zeek.JSONRecord, error), error) {
+		jr, err := zeek.NewJSONReader(r)
+		if err != nil {
+			return nil, err
+		}
+		return jr.Next, nil
+	}, func(rec *zeek.JSONRecord) bool { return rec.Conn(&c) })
 }
 
 func readConnLog(path string) (uint64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	r, err := zeek.NewTSVReader(f, zeek.TSVOptions{})
-	if err != nil {
-		return 0, err
-	}
 	var c zeek.Conn
-	var n, ok uint64
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	return countRecords(path, func(r io.Reader) (func() (*zeek.Record, error), error) {
+		tr, err := zeek.NewTSVReader(r, zeek.TSVOptions{})
 		if err != nil {
-			return n, err
+			return nil, err
 		}
-		n++
-		if zeek.FillConn(rec, &c) {
-			ok++
-		}
-	}
-	sink += ok
-	return n, nil
+		return tr.Next, nil
+	}, func(rec *zeek.Record) bool { return zeek.FillConn(rec, &c) })
 }
 
 func readEve(path string) (uint64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	r, err := eve.NewReader(f)
-	if err != nil {
-		return 0, err
-	}
-	var n, flows uint64
-	for {
-		ev, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	return countRecords(path, func(r io.Reader) (func() (*eve.Event, error), error) {
+		er, err := eve.NewReader(r)
 		if err != nil {
-			return n, err
+			return nil, err
 		}
-		n++
-		if ev.SrcPort != 0 {
-			flows++
-		}
-	}
-	sink += flows
-	return n, nil
+		return er.Next, nil
+	}, func(ev *eve.Event) bool { return ev.SrcPort != 0 })
 }
 
 func printLogTable(w io.Writer, runs int, rs []logResult) {
