@@ -3,7 +3,10 @@ package features
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/flowmeter/flowmeter/internal/corpus"
 )
 
 // TestFeatureDocsInSync keeps docs/FEATURES.md equal to what the column
@@ -26,10 +29,14 @@ func TestFeatureDocsInSync(t *testing.T) {
 // datasets' published headers (../shared/cicflowmeter_columns*.txt).
 func TestCICHeaders(t *testing.T) {
 	for _, tc := range []struct{ schema, file string }{
-		{SchemaCIC2017, "../../shared/cicflowmeter_columns.txt"},
-		{SchemaCIC2018, "../../shared/cicflowmeter_columns_cicids2018.txt"},
+		{SchemaCIC2017, "cicflowmeter_columns.txt"},
+		{SchemaCIC2018, "cicflowmeter_columns_cicids2018.txt"},
 	} {
-		b, err := os.ReadFile(tc.file)
+		root, err := corpus.RepoRoot()
+		if err != nil {
+			t.Skip(err)
+		}
+		b, err := os.ReadFile(filepath.Join(root, "..", "shared", tc.file))
 		if err != nil {
 			t.Skipf("shared column lists not available (%v)", err)
 		}
