@@ -247,7 +247,7 @@ func StreamJoin(ctx context.Context, capture reader.Source, cfg engine.Config, s
 	free := make(chan *flowBatch, 8)
 	feed := &capFeed{src: capture, out: flows, free: free, stop: stop, abort: abort, limit: &j.limit,
 		wake: j.wake, clock: math.MinInt64, sent: math.MinInt64}
-	cfg.Workers = 1
+	cfg.Workers, cfg.Unbatched = 1, true // the feed's clock must be the table's
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -62,7 +62,7 @@ func (t *Table) lookup(h uint64, k *Key) int32 {
 		if e.slot == 0 {
 			return -1
 		}
-		if e.tag == tag && keyEqual(&t.flow(e.slot-1).Key, k) {
+		if e.tag == tag && keyEqual(&t.hotOf(e.slot-1).key, k) {
 			return e.slot - 1
 		}
 	}

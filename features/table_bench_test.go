@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -114,10 +115,13 @@ type benchItem struct {
 
 // gencapItems decodes a generated capture (400k packets, 10000 concurrent
 // flows, seed 1) into memory once.
-func gencapItems(b *testing.B) []benchItem {
+func gencapItems(b *testing.B) []benchItem { return gencapItemsN(b, 10000) }
+
+// gencapItemsN is gencapItems with conc concurrent flows.
+func gencapItemsN(b *testing.B, conc int) []benchItem {
 	path := filepath.Join(b.TempDir(), "gen.pcap")
 	var buf bytes.Buffer
-	if _, err := gencap.Generate(&buf, gencap.Options{Packets: 400000, Concurrent: 10000, Seed: 1}); err != nil {
+	if _, err := gencap.Generate(&buf, gencap.Options{Packets: 400000, Concurrent: conc, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -141,4 +145,32 @@ func gencapItems(b *testing.B) []benchItem {
 		}
 	}
 	return items
+}
+
+// BenchmarkTableAddBatchGencap is BenchmarkTableAddGencap through AddBatch
+// (256 packets a batch, as the engine sends them).
+func BenchmarkTableAddBatchGencap(b *testing.B) {
+	for _, conc := range []int{100, 10000} {
+		b.Run(fmt.Sprintf("flows=%d", conc), func(b *testing.B) {
+			src := gencapItemsN(b, conc)
+			items := make([]Item, len(src))
+			for i := range src {
+				items[i] = Item{P: src[i].P, TS: src[i].TS, Wire: src[i].Wire}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			var tab *Table
+			done := 0
+			for done < b.N {
+				tab = NewTable(DefaultOptions(), func(*Flow) {})
+				for k := 0; k < len(items) && done < b.N; k += 256 {
+					end := min(k+256, len(items))
+					tab.AddBatch(items[k:end])
+					done += end - k
+				}
+				tab.Flush()
+			}
+			b.ReportMetric(float64(done)/b.Elapsed().Seconds(), "packets/s")
+		})
+	}
 }

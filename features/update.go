@@ -72,12 +72,52 @@ func (f *Flow) start(k *Key, aToB bool, p *decode.Packet, ts int64, early int) {
 	f.Fwd.MinHeader, f.Bwd.MinHeader = -1, -1
 }
 
-// add accumulates one packet. wire is the frame's original length.
-func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options) {
+// pkt is what a flow keeps of one packet: the fields that add and updateTCP
+// read. The table queues a few per flow before adding them (see
+// Table.addKeyed), so it is small: 32 bytes, five to a hot record.
+type pkt struct {
+	ts      int64  // capture time, ns
+	ipLen   uint32 // IP total length
+	payload uint32 // transport payload length
+	wire    uint32 // frame's original length
+	seq     uint32 // TCP sequence number
+	window  uint16 // TCP raw window
+	flags   uint16 // TCP flags
+	l4Hdr   uint16 // transport header length
+	ttl     uint8
+	bits    uint8 // pktFwd, pktTransport, pktLaterFragment
+}
+
+const (
+	pktFwd           = 1 << iota // initiator to responder
+	pktTransport                 // the transport header was decoded
+	pktLaterFragment             // a fragment with offset > 0
+)
+
+// makePkt keeps what add needs of a decoded packet.
+func makePkt(p *decode.Packet, ts int64, wire uint32, fwd bool) pkt {
+	k := pkt{ts: ts, ipLen: p.IPTotalLen, payload: p.PayloadLen, wire: wire, seq: p.TCPSeq,
+		window: p.TCPWindow, flags: p.TCPFlags, l4Hdr: p.L4HeaderLen, ttl: p.TTL}
+	if fwd {
+		k.bits |= pktFwd
+	}
+	if p.HasTransport {
+		k.bits |= pktTransport
+	}
+	if p.Fragment && p.FragOffset > 0 {
+		k.bits |= pktLaterFragment
+	}
+	return k
+}
+
+// add accumulates one packet of the flow.
+func (f *Flow) add(k *pkt, o *Options) {
+	fwd := k.bits&pktFwd != 0
 	d := &f.Fwd
 	if !fwd {
 		d = &f.Bwd
 	}
+	ts := k.ts
 	if ts < f.End {
 		ts = f.End // a capture's clock stepping back never makes a negative gap
 	}
@@ -98,7 +138,7 @@ func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options
 		}
 	}
 	if f.NumEarly < f.EarlyCap {
-		size := int32(p.IPTotalLen)
+		size := int32(k.ipLen)
 		if !fwd {
 			size = -size
 		}
@@ -111,42 +151,43 @@ func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options
 
 	if d.IPBytes.N == 0 {
 		d.First = ts
-		d.TTLMin, d.TTLMax = p.TTL, p.TTL
+		d.TTLMin, d.TTLMax = k.ttl, k.ttl
 	} else {
 		d.IAT.Add(ts - d.Last)
-		d.TTLMin = min(d.TTLMin, p.TTL)
-		d.TTLMax = max(d.TTLMax, p.TTL)
+		d.TTLMin = min(d.TTLMin, k.ttl)
+		d.TTLMax = max(d.TTLMax, k.ttl)
 	}
 	d.Last = ts
-	d.IPBytes.Add(int64(p.IPTotalLen))
-	payload := int64(p.PayloadLen)
+	d.IPBytes.Add(int64(k.ipLen))
+	payload := int64(k.payload)
 	d.Payload.Add(payload)
-	d.FrameBytes += int64(wire)
-	hl := int64(p.L4HeaderLen)
+	d.FrameBytes += int64(k.wire)
+	hl := int64(k.l4Hdr)
 	d.HeaderBytes += hl
-	if p.HasTransport && (d.MinHeader < 0 || hl < d.MinHeader) {
+	transport := k.bits&pktTransport != 0
+	if transport && (d.MinHeader < 0 || hl < d.MinHeader) {
 		d.MinHeader = hl
 	}
 	if payload > 0 {
 		d.DataPackets++
 	}
-	if p.Fragment && p.FragOffset > 0 {
+	if k.bits&pktLaterFragment != 0 {
 		f.Fragments++
 	}
 	f.updateBulk(d, fwd, payload, ts, o.SubflowGap)
 
-	if p.Proto == 6 && p.HasTransport {
+	if f.Proto == 6 && transport {
 		if d.InitWindow < 0 {
-			d.InitWindow = int32(p.TCPWindow)
+			d.InitWindow = int32(k.window)
 		}
-		d.Window.Add(int64(p.TCPWindow))
-		fl := p.TCPFlags
+		d.Window.Add(int64(k.window))
+		fl := k.flags
 		d.FlagsOR |= fl
 		for i := range d.Flags { // branch-free: flag bits are unpredictable
 			d.Flags[i] += uint32(fl>>i) & 1
 		}
-		f.updateTCP(p, fwd, ts, o.TCPLinger)
-	} else if p.Proto == 17 {
+		f.updateTCP(k, fwd, ts, o.TCPLinger)
+	} else if f.Proto == 17 {
 		// Zeek's UDP analyzer logs D/d for every packet, empty ones too.
 		f.historyLetter(fwd, 'D')
 	}

@@ -20,8 +20,18 @@ import (
 
 // Config configures a run.
 type Config struct {
-	Flow    features.Options
-	Workers int // flow-table shards; <= 1 runs everything on the calling goroutine
+	Flow features.Options
+	// Workers is the number of flow-table shards, each on its own
+	// goroutine, fed in batches by the goroutine that reads and decodes.
+	// With <= 1 there is one table: on its own goroutine beside the reader
+	// when GOMAXPROCS > 1, else on the calling goroutine.
+	Workers int
+	// Unbatched adds each packet to the flow table before the next one is
+	// read (one goroutine, no batches), so that every flow a packet ends
+	// has been emitted when the source is asked for the next packet. A
+	// streaming consumer that follows the source's clock needs this;
+	// batching is faster.
+	Unbatched bool
 }
 
 // Stats summarises a run.
@@ -54,7 +64,9 @@ func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features
 	if prog == nil {
 		prog = &Progress{}
 	}
-	if cfg.Workers > 1 {
+	if !cfg.Unbatched && (cfg.Workers > 1 || runtime.GOMAXPROCS(0) > 1) {
+		// This goroutine reads and decodes; the table, or its shards,
+		// run on others.
 		return runSharded(ctx, src, cfg, emit, prog)
 	}
 	st := Stats{Unsupported: map[uint32]int64{}}
@@ -62,12 +74,35 @@ func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features
 		prog.Flows.Add(1)
 		emit(f)
 	})
-	var p decode.Packet
-	readPackets(ctx, src, &st, prog, &p, func(pkt reader.Packet, ip bool) {
+	if cfg.Unbatched {
+		var p decode.Packet
+		readPackets(ctx, src, &st, prog, &p, func(pkt reader.Packet, ip bool) {
+			if ip {
+				t.Add(&p, pkt.Timestamp, pkt.Length)
+			}
+		})
+		t.Flush()
+		prog.Packets.Store(st.Packets)
+		prog.Bytes.Store(st.Bytes)
+		st.Table = t.Stats
+		return st, ctx.Err()
+	}
+	// Packets go to the table in batches, so that it can prefetch the
+	// flow records of the next few while it adds one (Table.AddBatch).
+	items := make([]features.Item, batchSize)
+	n := 0
+	var scratch features.Item
+	readPackets(ctx, src, &st, prog, &scratch.P, func(pkt reader.Packet, ip bool) {
 		if ip {
-			t.Add(&p, pkt.Timestamp, pkt.Length)
+			it := &items[n]
+			it.P, it.TS, it.Wire = scratch.P, pkt.Timestamp, pkt.Length
+			if n++; n == len(items) {
+				t.AddBatch(items)
+				n = 0
+			}
 		}
 	})
+	t.AddBatch(items[:n])
 	t.Flush()
 	prog.Packets.Store(st.Packets)
 	prog.Bytes.Store(st.Bytes)
@@ -169,14 +204,8 @@ func (st *Stats) decode(pkt *reader.Packet, p *decode.Packet) bool {
 
 const batchSize = 256
 
-type item struct {
-	p    decode.Packet
-	ts   int64
-	wire uint32
-}
-
 type batch struct {
-	items []item
+	items []features.Item
 	now   int64 // capture time to advance to after the items (ticks)
 }
 
@@ -196,7 +225,7 @@ func shardOf(p *decode.Packet, n int, carriers bool) int {
 }
 
 func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*features.Flow), prog *Progress) (Stats, error) {
-	n := cfg.Workers
+	n := max(1, cfg.Workers)
 	if cfg.Flow.MaxFlows > 0 {
 		cfg.Flow.MaxFlows = max(1, cfg.Flow.MaxFlows/n)
 	}
@@ -222,18 +251,22 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 					}
 				}
 			}
-			t := features.NewTable(cfg.Flow, func(f *features.Flow) {
+			collect := func(f *features.Flow) {
 				buf = append(buf, *f)
 				if len(buf) == cap(buf) {
 					send()
 				}
-			})
+			}
+			if n == 1 { // the only table: it may call emit itself
+				collect = func(f *features.Flow) {
+					prog.Flows.Add(1)
+					emit(f)
+				}
+			}
+			t := features.NewTable(cfg.Flow, collect)
 			tables[i] = t
 			for b := range in[i] {
-				for j := range b.items {
-					it := &b.items[j]
-					t.Add(&it.p, it.ts, it.wire)
-				}
+				t.AddBatch(b.items)
 				if b.now != 0 {
 					t.Advance(b.now)
 				}
@@ -270,7 +303,7 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 		case b := <-free:
 			return b
 		default:
-			return &batch{items: make([]item, 0, batchSize)}
+			return &batch{items: make([]features.Item, 0, batchSize)}
 		}
 	}
 	for i := range pending {
@@ -298,13 +331,16 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 // that owns them, with capture-time ticks for idle shards.
 func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, st *Stats, prog *Progress, in []chan *batch, pending []*batch, get func() *batch) {
 	var lastTick int64
-	var scratch item
+	var scratch features.Item
 	const tick = int64(1e9)
-	readPackets(ctx, src, st, prog, &scratch.p, func(pkt reader.Packet, ip bool) {
+	readPackets(ctx, src, st, prog, &scratch.P, func(pkt reader.Packet, ip bool) {
 		if ip {
-			i := shardOf(&scratch.p, n, carriers)
+			i := 0
+			if n > 1 {
+				i = shardOf(&scratch.P, n, carriers)
+			}
 			b := pending[i]
-			scratch.ts, scratch.wire = pkt.Timestamp, pkt.Length
+			scratch.TS, scratch.Wire = pkt.Timestamp, pkt.Length
 			b.items = append(b.items, scratch)
 			if len(b.items) == batchSize {
 				in[i] <- b
