@@ -2,8 +2,10 @@ package features
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io/fs"
 	"math/rand/v2"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,5 +107,26 @@ func readItems(t *testing.T, r *reader.Reader) []Item {
 		decode.Decode(pk.Data, uint32(pk.LinkType), &it.P)
 		it.TS, it.Wire = pk.Timestamp, pk.Length
 		items = append(items, it)
+	}
+}
+
+// TestAddr128 holds addr128's reading of netip.Addr's words to As16.
+func TestAddr128(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	addrs := []netip.Addr{netip.IPv4Unspecified(), netip.IPv6Unspecified(), netip.MustParseAddr("255.255.255.255"),
+		netip.MustParseAddr("::ffff:10.0.0.1"), netip.MustParseAddr("fe80::1%eth0"), netip.MustParseAddr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")}
+	for range 1000 {
+		var b [16]byte
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		addrs = append(addrs, netip.AddrFrom16(b), netip.AddrFrom4([4]byte(b[:4])))
+	}
+	for _, a := range addrs {
+		b := a.As16()
+		want := Addr128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+		if got := addr128(a); got != want {
+			t.Fatalf("addr128(%v) = %x, As16 gives %x", a, got, want)
+		}
 	}
 }

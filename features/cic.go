@@ -20,10 +20,6 @@ const (
 
 const usPerNs = 1e3
 
-func cicIAT(s Stat) (mean, std, max, min float64) {
-	return s.Mean() / usPerNs, s.Std() / usPerNs, float64(s.MaxOr0()) / usPerNs, float64(s.MinOr0()) / usPerNs
-}
-
 func cicColumns(v cicVariant) []Column {
 	// name picks the 2017 or 2018 header name.
 	name := func(n17, n18 string) string {
@@ -78,20 +74,20 @@ func cicColumns(v cicVariant) []Column {
 		fl("Bwd Packet Length Std", "Bwd Pkt Len Std", "bytes", "sample std of backward payload", func(f *Flow) float64 { return f.Bwd.Payload.Std() }),
 		fl("Flow Bytes/s", "Flow Byts/s", "bytes/s", "payload bytes / duration in s (0 for zero duration)", func(f *Flow) float64 { return f.perS(f.Fwd.Payload.Sum + f.Bwd.Payload.Sum) }),
 		fl("Flow Packets/s", "Flow Pkts/s", "packets/s", "packets / duration in s (0 for zero duration)", func(f *Flow) float64 { return f.perS(f.Packets()) }),
-		fl("Flow IAT Mean", "Flow IAT Mean", "us", "mean gap between consecutive packets", func(f *Flow) float64 { m, _, _, _ := cicIAT(f.IAT); return m }),
-		fl("Flow IAT Std", "Flow IAT Std", "us", "sample std of gaps", func(f *Flow) float64 { _, s, _, _ := cicIAT(f.IAT); return s }),
-		fl("Flow IAT Max", "Flow IAT Max", "us", "max gap", func(f *Flow) float64 { _, _, x, _ := cicIAT(f.IAT); return x }),
-		fl("Flow IAT Min", "Flow IAT Min", "us", "min gap", func(f *Flow) float64 { _, _, _, n := cicIAT(f.IAT); return n }),
+		fl("Flow IAT Mean", "Flow IAT Mean", "us", "mean gap between consecutive packets", func(f *Flow) float64 { return f.IAT.Mean() / usPerNs }),
+		fl("Flow IAT Std", "Flow IAT Std", "us", "sample std of gaps", func(f *Flow) float64 { return f.IAT.Std() / usPerNs }),
+		fl("Flow IAT Max", "Flow IAT Max", "us", "max gap", func(f *Flow) float64 { return float64(f.IAT.MaxOr0()) / usPerNs }),
+		fl("Flow IAT Min", "Flow IAT Min", "us", "min gap", func(f *Flow) float64 { return float64(f.IAT.MinOr0()) / usPerNs }),
 		fl("Fwd IAT Total", "Fwd IAT Tot", "us", "sum of forward gaps", func(f *Flow) float64 { return float64(f.Fwd.IAT.Sum) / usPerNs }),
-		fl("Fwd IAT Mean", "Fwd IAT Mean", "us", "mean forward gap", func(f *Flow) float64 { m, _, _, _ := cicIAT(f.Fwd.IAT); return m }),
-		fl("Fwd IAT Std", "Fwd IAT Std", "us", "sample std of forward gaps", func(f *Flow) float64 { _, s, _, _ := cicIAT(f.Fwd.IAT); return s }),
-		fl("Fwd IAT Max", "Fwd IAT Max", "us", "max forward gap", func(f *Flow) float64 { _, _, x, _ := cicIAT(f.Fwd.IAT); return x }),
-		fl("Fwd IAT Min", "Fwd IAT Min", "us", "min forward gap", func(f *Flow) float64 { _, _, _, n := cicIAT(f.Fwd.IAT); return n }),
+		fl("Fwd IAT Mean", "Fwd IAT Mean", "us", "mean forward gap", func(f *Flow) float64 { return f.Fwd.IAT.Mean() / usPerNs }),
+		fl("Fwd IAT Std", "Fwd IAT Std", "us", "sample std of forward gaps", func(f *Flow) float64 { return f.Fwd.IAT.Std() / usPerNs }),
+		fl("Fwd IAT Max", "Fwd IAT Max", "us", "max forward gap", func(f *Flow) float64 { return float64(f.Fwd.IAT.MaxOr0()) / usPerNs }),
+		fl("Fwd IAT Min", "Fwd IAT Min", "us", "min forward gap", func(f *Flow) float64 { return float64(f.Fwd.IAT.MinOr0()) / usPerNs }),
 		fl("Bwd IAT Total", "Bwd IAT Tot", "us", "sum of backward gaps", func(f *Flow) float64 { return float64(f.Bwd.IAT.Sum) / usPerNs }),
-		fl("Bwd IAT Mean", "Bwd IAT Mean", "us", "mean backward gap", func(f *Flow) float64 { m, _, _, _ := cicIAT(f.Bwd.IAT); return m }),
-		fl("Bwd IAT Std", "Bwd IAT Std", "us", "sample std of backward gaps", func(f *Flow) float64 { _, s, _, _ := cicIAT(f.Bwd.IAT); return s }),
-		fl("Bwd IAT Max", "Bwd IAT Max", "us", "max backward gap", func(f *Flow) float64 { _, _, x, _ := cicIAT(f.Bwd.IAT); return x }),
-		fl("Bwd IAT Min", "Bwd IAT Min", "us", "min backward gap", func(f *Flow) float64 { _, _, _, n := cicIAT(f.Bwd.IAT); return n }),
+		fl("Bwd IAT Mean", "Bwd IAT Mean", "us", "mean backward gap", func(f *Flow) float64 { return f.Bwd.IAT.Mean() / usPerNs }),
+		fl("Bwd IAT Std", "Bwd IAT Std", "us", "sample std of backward gaps", func(f *Flow) float64 { return f.Bwd.IAT.Std() / usPerNs }),
+		fl("Bwd IAT Max", "Bwd IAT Max", "us", "max backward gap", func(f *Flow) float64 { return float64(f.Bwd.IAT.MaxOr0()) / usPerNs }),
+		fl("Bwd IAT Min", "Bwd IAT Min", "us", "min backward gap", func(f *Flow) float64 { return float64(f.Bwd.IAT.MinOr0()) / usPerNs }),
 		in("Fwd PSH Flags", "Fwd PSH Flags", "packets", "forward packets with PSH", func(f *Flow) int64 { return int64(f.Fwd.Flags[flagPSH]) }),
 		in("Bwd PSH Flags", "Bwd PSH Flags", "packets", "backward packets with PSH", func(f *Flow) int64 { return int64(f.Bwd.Flags[flagPSH]) }),
 		in("Fwd URG Flags", "Fwd URG Flags", "packets", "forward packets with URG", func(f *Flow) int64 { return int64(f.Fwd.Flags[flagURG]) }),
@@ -148,28 +144,26 @@ func cicColumns(v cicVariant) []Column {
 		in("Init_Win_bytes_backward", "Init Bwd Win Byts", "bytes", "TCP window of the first backward packet (-1: none)", func(f *Flow) int64 { return int64(f.Bwd.InitWindow) }),
 		in("act_data_pkt_fwd", "Fwd Act Data Pkts", "packets", "forward packets with payload >= 1", func(f *Flow) int64 { return f.Fwd.DataPackets }),
 		in("min_seg_size_forward", "Fwd Seg Size Min", "bytes", "smallest forward transport header (as CICFlowMeter computes it)", func(f *Flow) int64 { return max(f.Fwd.MinHeader, 0) }),
-		fl("Active Mean", "Active Mean", "us", "mean active period", func(f *Flow) float64 { m, _, _, _ := cicIAT(f.Active); return m }),
-		fl("Active Std", "Active Std", "us", "sample std of active periods", func(f *Flow) float64 { _, s, _, _ := cicIAT(f.Active); return s }),
-		fl("Active Max", "Active Max", "us", "max active period", func(f *Flow) float64 { _, _, x, _ := cicIAT(f.Active); return x }),
-		fl("Active Min", "Active Min", "us", "min active period", func(f *Flow) float64 { _, _, _, n := cicIAT(f.Active); return n }),
-		fl("Idle Mean", "Idle Mean", "us", "mean idle period", func(f *Flow) float64 { m, _, _, _ := cicIAT(f.Idle); return m }),
-		fl("Idle Std", "Idle Std", "us", "sample std of idle periods", func(f *Flow) float64 { _, s, _, _ := cicIAT(f.Idle); return s }),
-		fl("Idle Max", "Idle Max", "us", "max idle period", func(f *Flow) float64 { _, _, x, _ := cicIAT(f.Idle); return x }),
-		fl("Idle Min", "Idle Min", "us", "min idle period", func(f *Flow) float64 { _, _, _, n := cicIAT(f.Idle); return n }),
+		fl("Active Mean", "Active Mean", "us", "mean active period", func(f *Flow) float64 { return f.Active.Mean() / usPerNs }),
+		fl("Active Std", "Active Std", "us", "sample std of active periods", func(f *Flow) float64 { return f.Active.Std() / usPerNs }),
+		fl("Active Max", "Active Max", "us", "max active period", func(f *Flow) float64 { return float64(f.Active.MaxOr0()) / usPerNs }),
+		fl("Active Min", "Active Min", "us", "min active period", func(f *Flow) float64 { return float64(f.Active.MinOr0()) / usPerNs }),
+		fl("Idle Mean", "Idle Mean", "us", "mean idle period", func(f *Flow) float64 { return f.Idle.Mean() / usPerNs }),
+		fl("Idle Std", "Idle Std", "us", "sample std of idle periods", func(f *Flow) float64 { return f.Idle.Std() / usPerNs }),
+		fl("Idle Max", "Idle Max", "us", "max idle period", func(f *Flow) float64 { return float64(f.Idle.MaxOr0()) / usPerNs }),
+		fl("Idle Min", "Idle Min", "us", "min idle period", func(f *Flow) float64 { return float64(f.Idle.MinOr0()) / usPerNs }),
 		strCol("Label", "NeedManualLabel until a model is given", "label column kept for dataset compatibility", func(d []byte, f *Flow) []byte { return append(d, "NeedManualLabel"...) }),
 	)
 	return c
 }
 
 func flowmeterColumns() []Column {
-	ipb := func(d *Direction) *Stat { return &d.IPBytes }
-	iat := func(d *Direction) *Stat { return &d.IAT }
-	st := func(n, unit, what string, get func(*Flow) Stat) []Column {
+	st := func(n, unit, what string, g statGetters) []Column {
 		return []Column{
-			floatCol(n+"Mean", unit, "sum/n", "mean "+what, func(f *Flow) float64 { s := get(f); return s.Mean() }),
-			floatCol(n+"Std", unit, "sqrt(sum((x-mean)^2)/(n-1))", "sample std of "+what, func(f *Flow) float64 { s := get(f); return s.Std() }),
-			floatCol(n+"Min", unit, "min", "minimum "+what, func(f *Flow) float64 { s := get(f); return float64(s.MinOr0()) }),
-			floatCol(n+"Max", unit, "max", "maximum "+what, func(f *Flow) float64 { s := get(f); return float64(s.MaxOr0()) }),
+			floatCol(n+"Mean", unit, "sum/n", "mean "+what, g.mean),
+			floatCol(n+"Std", unit, "sqrt(sum((x-mean)^2)/(n-1))", "sample std of "+what, g.std),
+			floatCol(n+"Min", unit, "min", "minimum "+what, g.min),
+			floatCol(n+"Max", unit, "max", "maximum "+what, g.max),
 		}
 	}
 	c := []Column{
@@ -184,19 +178,19 @@ func flowmeterColumns() []Column {
 		intCol("bwdFlowLength", "packets", "bwd packets", "backward packets", func(f *Flow) int64 { return f.Bwd.IPBytes.N }),
 		intCol("packetSizeTotal", "bytes", "sum(ip_len)", "IP bytes", func(f *Flow) int64 { return f.Fwd.IPBytes.Sum + f.Bwd.IPBytes.Sum }),
 	}
-	c = append(c, st("packetSize", "bytes", "IP length", (*Flow).Sizes)...)
+	c = append(c, st("packetSize", "bytes", "IP length", mergedStatOf(fwdIPBytes, bwdIPBytes))...)
 	c = append(c,
 		intCol("fwdPacketSizeTotal", "bytes", "sum(ip_len, fwd)", "forward IP bytes", func(f *Flow) int64 { return f.Fwd.IPBytes.Sum }),
 		intCol("bwdPacketSizeTotal", "bytes", "sum(ip_len, bwd)", "backward IP bytes", func(f *Flow) int64 { return f.Bwd.IPBytes.Sum }))
-	c = append(c, st("fwdPacketSize", "bytes", "forward IP length", fwdStat(ipb))...)
-	c = append(c, st("bwdPacketSize", "bytes", "backward IP length", bwdStat(ipb))...)
+	c = append(c, st("fwdPacketSize", "bytes", "forward IP length", statOf(fwdIPBytes))...)
+	c = append(c, st("bwdPacketSize", "bytes", "backward IP length", statOf(bwdIPBytes))...)
 	c = append(c, intCol("IATTotal", "ns", "sum(gaps)", "sum of gaps between consecutive packets", func(f *Flow) int64 { return f.IAT.Sum }))
-	c = append(c, st("IAT", "ns", "gap between consecutive packets (either direction)", func(f *Flow) Stat { return f.IAT })...)
+	c = append(c, st("IAT", "ns", "gap between consecutive packets (either direction)", statOf(func(f *Flow) *Stat { return &f.IAT }))...)
 	c = append(c,
 		intCol("fwdIATTotal", "ns", "sum(fwd gaps)", "sum of forward gaps", func(f *Flow) int64 { return f.Fwd.IAT.Sum }),
 		intCol("bwdIATTotal", "ns", "sum(bwd gaps)", "sum of backward gaps", func(f *Flow) int64 { return f.Bwd.IAT.Sum }))
-	c = append(c, st("fwdIAT", "ns", "forward gap", fwdStat(iat))...)
-	c = append(c, st("bwdIAT", "ns", "backward gap", bwdStat(iat))...)
+	c = append(c, st("fwdIAT", "ns", "forward gap", statOf(fwdIAT))...)
+	c = append(c, st("bwdIAT", "ns", "backward gap", statOf(bwdIAT))...)
 	c = append(c,
 		floatCol("flowLengthPerTime", "packets/us", "packets / duration_us", "packet rate", func(f *Flow) float64 { return f.perUS(f.Packets()) }),
 		floatCol("fwdFlowLengthPerTime", "packets/us", "fwd packets / duration_us", "forward packet rate", func(f *Flow) float64 { return f.perUS(f.Fwd.IPBytes.N) }),

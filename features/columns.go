@@ -58,18 +58,10 @@ func addrCol(name, formula, doc string, get func(*Flow) netip.Addr) Column {
 // Derived statistics shared by several schemas.
 
 // Sizes merges both directions' IP-length statistics.
-func (f *Flow) Sizes() Stat {
-	s := f.Fwd.IPBytes
-	s.Merge(&f.Bwd.IPBytes)
-	return s
-}
+func (f *Flow) Sizes() Stat { return mergedStat(&f.Fwd.IPBytes, &f.Bwd.IPBytes) }
 
 // Payloads merges both directions' payload statistics.
-func (f *Flow) Payloads() Stat {
-	s := f.Fwd.Payload
-	s.Merge(&f.Bwd.Payload)
-	return s
-}
+func (f *Flow) Payloads() Stat { return mergedStat(&f.Fwd.Payload, &f.Bwd.Payload) }
 
 // perUS divides by the duration in microseconds; 0 for a zero duration.
 func (f *Flow) perUS(x int64) float64 {
@@ -145,22 +137,59 @@ func appendEncap(dst []byte, e decode.Encap) []byte {
 	return dst
 }
 
-type statGetter func(f *Flow) *Stat
+// statGetters reads the mean, sample std, minimum and maximum of one Stat
+// of a flow (0 for an empty Stat).
+type statGetters struct {
+	mean, std, min, max func(f *Flow) float64
+}
 
-// statCols expands a Stat into mean/std/min/max columns. scale converts ns
-// or bytes into the column's unit (1 for none). std is the sample std.
-func statCols(prefix, suffix, unit, what string, scale float64, get func(f *Flow) Stat) []Column {
-	return []Column{
-		floatCol(prefix+"_mean"+suffix, unit, "sum/n", "mean "+what, func(f *Flow) float64 { s := get(f); return s.Mean() / scale }),
-		floatCol(prefix+"_std"+suffix, unit, "sqrt(sum((x-mean)^2)/(n-1))", "sample standard deviation of "+what+" (0 below two samples)", func(f *Flow) float64 { s := get(f); return s.Std() / scale }),
-		floatCol(prefix+"_min"+suffix, unit, "min", "minimum "+what+" (0 when none)", func(f *Flow) float64 { s := get(f); return float64(s.MinOr0()) / scale }),
-		floatCol(prefix+"_max"+suffix, unit, "max", "maximum "+what+" (0 when none)", func(f *Flow) float64 { s := get(f); return float64(s.MaxOr0()) / scale }),
+// statOf reads the Stat that get points to. get returns a pointer into the
+// flow rather than a copy: reading a 48-byte Stat returned by value through
+// a func costs more than the statistic itself.
+func statOf(get func(f *Flow) *Stat) statGetters {
+	return statGetters{
+		mean: func(f *Flow) float64 { return get(f).Mean() },
+		std:  func(f *Flow) float64 { return get(f).Std() },
+		min:  func(f *Flow) float64 { return float64(get(f).MinOr0()) },
+		max:  func(f *Flow) float64 { return float64(get(f).MaxOr0()) },
 	}
 }
 
-func fwdStat(sel func(d *Direction) *Stat) func(*Flow) Stat {
-	return func(f *Flow) Stat { return *sel(&f.Fwd) }
+// mergedStatOf reads the merge of the Stats that fwd and bwd point to (as
+// Flow.Sizes and Flow.Payloads merge them).
+func mergedStatOf(fwd, bwd func(f *Flow) *Stat) statGetters {
+	return statGetters{
+		mean: func(f *Flow) float64 { s := mergedStat(fwd(f), bwd(f)); return s.Mean() },
+		std:  func(f *Flow) float64 { s := mergedStat(fwd(f), bwd(f)); return s.Std() },
+		min:  func(f *Flow) float64 { s := mergedStat(fwd(f), bwd(f)); return float64(s.MinOr0()) },
+		max:  func(f *Flow) float64 { s := mergedStat(fwd(f), bwd(f)); return float64(s.MaxOr0()) },
+	}
 }
-func bwdStat(sel func(d *Direction) *Stat) func(*Flow) Stat {
-	return func(f *Flow) Stat { return *sel(&f.Bwd) }
+
+// mergedStat returns a merged with b, leaving both as they are.
+func mergedStat(a, b *Stat) Stat {
+	s := *a
+	s.Merge(b)
+	return s
 }
+
+// statCols expands a Stat into mean/std/min/max columns (std: the sample
+// std).
+func statCols(prefix, suffix, unit, what string, g statGetters) []Column {
+	return []Column{
+		floatCol(prefix+"_mean"+suffix, unit, "sum/n", "mean "+what, g.mean),
+		floatCol(prefix+"_std"+suffix, unit, "sqrt(sum((x-mean)^2)/(n-1))", "sample standard deviation of "+what+" (0 below two samples)", g.std),
+		floatCol(prefix+"_min"+suffix, unit, "min", "minimum "+what+" (0 when none)", g.min),
+		floatCol(prefix+"_max"+suffix, unit, "max", "maximum "+what+" (0 when none)", g.max),
+	}
+}
+
+// Per-direction Stats, for statOf and mergedStatOf.
+func fwdIPBytes(f *Flow) *Stat { return &f.Fwd.IPBytes }
+func bwdIPBytes(f *Flow) *Stat { return &f.Bwd.IPBytes }
+func fwdPayload(f *Flow) *Stat { return &f.Fwd.Payload }
+func bwdPayload(f *Flow) *Stat { return &f.Bwd.Payload }
+func fwdIAT(f *Flow) *Stat     { return &f.Fwd.IAT }
+func bwdIAT(f *Flow) *Stat     { return &f.Bwd.IAT }
+func fwdWindow(f *Flow) *Stat  { return &f.Fwd.Window }
+func bwdWindow(f *Flow) *Stat  { return &f.Bwd.Window }

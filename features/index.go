@@ -1,7 +1,5 @@
 package features
 
-import "encoding/binary"
-
 // flowIndex maps keys to table slots: open addressing with linear probing
 // over a compact array of 8-byte (tag, slot) pairs, so that a lookup touches
 // one small entry per probe and compares a full Key only on a tag match (the
@@ -31,18 +29,17 @@ func newFlowIndex(capHint int) flowIndex {
 
 // hashKey mixes the key's words; the outer tunnel part only when set.
 func hashKey(k *Key) uint64 {
-	le := binary.LittleEndian
 	const m = 0x9E3779B97F4A7C15
 	h := uint64(k.Proto)<<56 ^ uint64(k.IPVersion)<<48 ^ uint64(k.VLAN)<<32 ^ uint64(k.PortA)<<16 ^ uint64(k.PortB)
-	h = (h ^ le.Uint64(k.AddrA[:8])) * m
-	h = (h ^ le.Uint64(k.AddrA[8:])) * m
-	h = (h ^ le.Uint64(k.AddrB[:8])) * m
-	h = (h ^ le.Uint64(k.AddrB[8:])) * m
+	h = (h ^ k.AddrA.Hi) * m
+	h = (h ^ k.AddrA.Lo) * m
+	h = (h ^ k.AddrB.Hi) * m
+	h = (h ^ k.AddrB.Lo) * m
 	if k.TunProto != 0 {
-		h = (h ^ le.Uint64(k.TunA[:8]) ^ uint64(k.TunProto)) * m
-		h = (h ^ le.Uint64(k.TunA[8:])) * m
-		h = (h ^ le.Uint64(k.TunB[:8])) * m
-		h = (h ^ le.Uint64(k.TunB[8:])) * m
+		h = (h ^ k.TunA.Hi ^ uint64(k.TunProto)) * m
+		h = (h ^ k.TunA.Lo) * m
+		h = (h ^ k.TunB.Hi) * m
+		h = (h ^ k.TunB.Lo) * m
 	}
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd

@@ -1,7 +1,6 @@
 package features
 
 import (
-	"encoding/binary"
 	"net/netip"
 
 	"github.com/flowmeter/flowmeter/features/decode"
@@ -66,15 +65,15 @@ func MakeKey(p *decode.Packet, opts KeyOptions, sport, dport uint16) (k Key, aTo
 // makeKey is MakeKey filling *k in place (the table's per-packet path: no
 // 74-byte result copy). k must be zero.
 func makeKey(k *Key, p *decode.Packet, opts KeyOptions, sport, dport uint16) (aToB bool) {
-	src, dst := addr16(p.Src), addr16(p.Dst)
+	src, dst := addr128(p.Src), addr128(p.Dst)
 	k.Proto = p.Proto
 	k.IPVersion = p.IPVersion
 	if opts.VLAN && p.NumVLANs > 0 {
 		k.VLAN = p.VLANs[0]
 	}
 	if opts.Tunnel && p.Encap&tunnelBits != 0 {
-		ta, tb := addr16(p.Tunnel.Src), addr16(p.Tunnel.Dst)
-		if less16(&tb, &ta) {
+		ta, tb := addr128(p.Tunnel.Src), addr128(p.Tunnel.Dst)
+		if tb.less(ta) {
 			ta, tb = tb, ta
 		}
 		k.TunA, k.TunB, k.TunProto = ta, tb, p.Tunnel.Proto
@@ -98,8 +97,7 @@ func makeKey(k *Key, p *decode.Packet, opts KeyOptions, sport, dport uint16) (aT
 		k.AddrA, k.AddrB = dst, src
 		return false
 	}
-	c := cmp16(&src, &dst)
-	if c < 0 || (c == 0 && sport <= dport) {
+	if src.less(dst) || (src == dst && sport <= dport) {
 		k.AddrA, k.AddrB, k.PortA, k.PortB = src, dst, sport, dport
 		return true
 	}
@@ -108,24 +106,3 @@ func makeKey(k *Key, p *decode.Packet, opts KeyOptions, sport, dport uint16) (aT
 }
 
 const tunnelBits = decode.EncapTunnels
-
-// cmp16 orders two 16-byte big-endian addresses: two word compares instead
-// of a byte loop that would walk the 12 equal bytes of v4-mapped prefixes.
-func cmp16(a, b *[16]byte) int {
-	be := binary.BigEndian
-	if x, y := be.Uint64(a[:8]), be.Uint64(b[:8]); x != y {
-		if x < y {
-			return -1
-		}
-		return 1
-	}
-	if x, y := be.Uint64(a[8:]), be.Uint64(b[8:]); x != y {
-		if x < y {
-			return -1
-		}
-		return 1
-	}
-	return 0
-}
-
-func less16(a, b *[16]byte) bool { return cmp16(a, b) < 0 }

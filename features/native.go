@@ -39,22 +39,18 @@ func nativeColumns(early int) []Column {
 		intCol("fwd_frame_bytes", "bytes", "sum(frame_len, fwd)", "original frame lengths from the initiator", func(f *Flow) int64 { return f.Fwd.FrameBytes }),
 		intCol("bwd_frame_bytes", "bytes", "sum(frame_len, bwd)", "original frame lengths from the responder", func(f *Flow) int64 { return f.Bwd.FrameBytes }),
 	}
-	ipb := func(d *Direction) *Stat { return &d.IPBytes }
-	pay := func(d *Direction) *Stat { return &d.Payload }
-	iat := func(d *Direction) *Stat { return &d.IAT }
-	win := func(d *Direction) *Stat { return &d.Window }
-	c = append(c, statCols("pkt_len", "_bytes", "bytes", "IP total length per packet", 1, (*Flow).Sizes)...)
-	c = append(c, statCols("fwd_pkt_len", "_bytes", "bytes", "IP total length per forward packet", 1, fwdStat(ipb))...)
-	c = append(c, statCols("bwd_pkt_len", "_bytes", "bytes", "IP total length per backward packet", 1, bwdStat(ipb))...)
-	c = append(c, statCols("payload_len", "_bytes", "bytes", "transport payload length per packet", 1, (*Flow).Payloads)...)
-	c = append(c, statCols("fwd_payload_len", "_bytes", "bytes", "payload length per forward packet", 1, fwdStat(pay))...)
-	c = append(c, statCols("bwd_payload_len", "_bytes", "bytes", "payload length per backward packet", 1, bwdStat(pay))...)
-	c = append(c, statCols("iat", "_ns", "ns", "gap between consecutive packets of the flow, either direction", 1, func(f *Flow) Stat { return f.IAT })...)
+	c = append(c, statCols("pkt_len", "_bytes", "bytes", "IP total length per packet", mergedStatOf(fwdIPBytes, bwdIPBytes))...)
+	c = append(c, statCols("fwd_pkt_len", "_bytes", "bytes", "IP total length per forward packet", statOf(fwdIPBytes))...)
+	c = append(c, statCols("bwd_pkt_len", "_bytes", "bytes", "IP total length per backward packet", statOf(bwdIPBytes))...)
+	c = append(c, statCols("payload_len", "_bytes", "bytes", "transport payload length per packet", mergedStatOf(fwdPayload, bwdPayload))...)
+	c = append(c, statCols("fwd_payload_len", "_bytes", "bytes", "payload length per forward packet", statOf(fwdPayload))...)
+	c = append(c, statCols("bwd_payload_len", "_bytes", "bytes", "payload length per backward packet", statOf(bwdPayload))...)
+	c = append(c, statCols("iat", "_ns", "ns", "gap between consecutive packets of the flow, either direction", statOf(func(f *Flow) *Stat { return &f.IAT }))...)
 	c = append(c,
 		intCol("fwd_iat_total_ns", "ns", "sum(fwd gaps) = last_fwd - first_fwd", "sum of gaps between forward packets", func(f *Flow) int64 { return f.Fwd.IAT.Sum }),
 		intCol("bwd_iat_total_ns", "ns", "sum(bwd gaps) = last_bwd - first_bwd", "sum of gaps between backward packets", func(f *Flow) int64 { return f.Bwd.IAT.Sum }))
-	c = append(c, statCols("fwd_iat", "_ns", "ns", "gap between consecutive forward packets", 1, fwdStat(iat))...)
-	c = append(c, statCols("bwd_iat", "_ns", "ns", "gap between consecutive backward packets", 1, bwdStat(iat))...)
+	c = append(c, statCols("fwd_iat", "_ns", "ns", "gap between consecutive forward packets", statOf(fwdIAT))...)
+	c = append(c, statCols("bwd_iat", "_ns", "ns", "gap between consecutive backward packets", statOf(bwdIAT))...)
 	c = append(c,
 		floatCol("packets_per_us", "packets/us", "packets / (duration_ns/1000)", "packet rate (0 for a zero duration)", func(f *Flow) float64 { return f.perUS(f.Packets()) }),
 		floatCol("fwd_packets_per_us", "packets/us", "fwd_packets / (duration_ns/1000)", "forward packet rate", func(f *Flow) float64 { return f.perUS(f.Fwd.IPBytes.N) }),
@@ -82,16 +78,16 @@ func nativeColumns(early int) []Column {
 		intCol("fwd_init_window", "bytes", "tcp.window of the first fwd packet", "raw TCP window of the initiator's first packet (-1: none)", func(f *Flow) int64 { return int64(f.Fwd.InitWindow) }),
 		intCol("bwd_init_window", "bytes", "tcp.window of the first bwd packet", "raw TCP window of the responder's first packet (-1: none)", func(f *Flow) int64 { return int64(f.Bwd.InitWindow) }),
 	)
-	c = append(c, statCols("fwd_window", "_bytes", "bytes", "raw TCP window of forward packets", 1, fwdStat(win))...)
-	c = append(c, statCols("bwd_window", "_bytes", "bytes", "raw TCP window of backward packets", 1, bwdStat(win))...)
+	c = append(c, statCols("fwd_window", "_bytes", "bytes", "raw TCP window of forward packets", statOf(fwdWindow))...)
+	c = append(c, statCols("bwd_window", "_bytes", "bytes", "raw TCP window of backward packets", statOf(bwdWindow))...)
 	c = append(c,
 		intCol("fwd_ttl_min", "hops", "min(ttl, fwd)", "smallest TTL / hop limit from the initiator", func(f *Flow) int64 { return int64(f.Fwd.TTLMin) }),
 		intCol("fwd_ttl_max", "hops", "max(ttl, fwd)", "largest TTL / hop limit from the initiator", func(f *Flow) int64 { return int64(f.Fwd.TTLMax) }),
 		intCol("bwd_ttl_min", "hops", "min(ttl, bwd)", "smallest TTL / hop limit from the responder (0: none)", func(f *Flow) int64 { return int64(f.Bwd.TTLMin) }),
 		intCol("bwd_ttl_max", "hops", "max(ttl, bwd)", "largest TTL / hop limit from the responder", func(f *Flow) int64 { return int64(f.Bwd.TTLMax) }),
 	)
-	c = append(c, statCols("active", "_ns", "ns", "active period (packets less than the activity timeout apart)", 1, func(f *Flow) Stat { return f.Active })...)
-	c = append(c, statCols("idle", "_ns", "ns", "idle period (gaps longer than the activity timeout)", 1, func(f *Flow) Stat { return f.Idle })...)
+	c = append(c, statCols("active", "_ns", "ns", "active period (packets less than the activity timeout apart)", statOf(func(f *Flow) *Stat { return &f.Active }))...)
+	c = append(c, statCols("idle", "_ns", "ns", "idle period (gaps longer than the activity timeout)", statOf(func(f *Flow) *Stat { return &f.Idle }))...)
 	c = append(c,
 		intCol("subflows", "", "1 + count(gaps > subflow gap)", "subflows (bursts separated by more than the subflow gap, 1 s)", func(f *Flow) int64 { return f.Subflows }),
 		intCol("fwd_bulks", "", "CICFlowMeter bulk count, fwd", "forward bulks (>= 4 payload packets in a row, gaps <= 1 s)", func(f *Flow) int64 { return f.Fwd.BulkCount }),

@@ -55,13 +55,11 @@ const queueLen = 5
 // Adding later changes nothing: a flow's accumulators depend only on its
 // own packets in their order.
 type hotFlow struct {
-	key    Key
+	key    Key   // 80 bytes
 	n      uint8 // queued packets
 	fwdIsA bool  // copy of Flow.fwdIsA
-	_      [4]byte
 	end    int64 // time of the last packet (Flow.End once the queue is added)
 	queue  [queueLen]pkt
-	_      [8]byte // 256 bytes: slab pages are page-aligned, so records never straddle a cache line more than they must
 }
 
 // Table is the flow table: bidirectional flows in a slab indexed by a map
@@ -369,7 +367,7 @@ func (t *Table) addKeyed(p *decode.Packet, ts int64, wire uint32, k *Key, h uint
 			pushBack(&t.idleList, t.idle, i)
 		}
 	}
-	hf.queue[hf.n] = makePkt(p, ts, wire, aToB == hf.fwdIsA)
+	setPkt(&hf.queue[hf.n], p, ts, wire, aToB == hf.fwdIsA)
 	hf.n++
 	hf.end = max(hf.end, ts)
 	if tcp && p.TCPFlags&(decode.TCPFin|decode.TCPRst) != 0 {

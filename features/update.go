@@ -94,20 +94,23 @@ const (
 	pktLaterFragment             // a fragment with offset > 0
 )
 
-// makePkt keeps what add needs of a decoded packet.
-func makePkt(p *decode.Packet, ts int64, wire uint32, fwd bool) pkt {
-	k := pkt{ts: ts, ipLen: p.IPTotalLen, payload: p.PayloadLen, wire: wire, seq: p.TCPSeq,
-		window: p.TCPWindow, flags: p.TCPFlags, l4Hdr: p.L4HeaderLen, ttl: p.TTL}
+// setPkt keeps in k what add needs of a decoded packet. (Field by field
+// into place: a pkt built on the stack and copied would be reloaded in
+// 16-byte loads over its narrower stores, which stalls.)
+func setPkt(k *pkt, p *decode.Packet, ts int64, wire uint32, fwd bool) {
+	k.ts, k.ipLen, k.payload, k.wire, k.seq = ts, p.IPTotalLen, p.PayloadLen, wire, p.TCPSeq
+	k.window, k.flags, k.l4Hdr, k.ttl = p.TCPWindow, p.TCPFlags, p.L4HeaderLen, p.TTL
+	var bits uint8
 	if fwd {
-		k.bits |= pktFwd
+		bits |= pktFwd
 	}
 	if p.HasTransport {
-		k.bits |= pktTransport
+		bits |= pktTransport
 	}
 	if p.Fragment && p.FragOffset > 0 {
-		k.bits |= pktLaterFragment
+		bits |= pktLaterFragment
 	}
-	return k
+	k.bits = bits
 }
 
 // add accumulates one packet of the flow.
@@ -181,11 +184,18 @@ func (f *Flow) add(k *pkt, o *Options) {
 			d.InitWindow = int32(k.window)
 		}
 		d.Window.Add(int64(k.window))
-		fl := k.flags
-		d.FlagsOR |= fl
-		for i := range d.Flags { // branch-free: flag bits are unpredictable
-			d.Flags[i] += uint32(fl>>i) & 1
-		}
+		fl := uint32(k.flags)
+		d.FlagsOR |= k.flags
+		// Branch-free (flag bits are unpredictable) and unrolled.
+		d.Flags[0] += fl & 1
+		d.Flags[1] += fl >> 1 & 1
+		d.Flags[2] += fl >> 2 & 1
+		d.Flags[3] += fl >> 3 & 1
+		d.Flags[4] += fl >> 4 & 1
+		d.Flags[5] += fl >> 5 & 1
+		d.Flags[6] += fl >> 6 & 1
+		d.Flags[7] += fl >> 7 & 1
+		d.Flags[8] += fl >> 8 & 1
 		f.updateTCP(k, fwd, ts, o.TCPLinger)
 	} else if f.Proto == 17 {
 		// Zeek's UDP analyzer logs D/d for every packet, empty ones too.
@@ -244,11 +254,10 @@ func (f *Flow) finish(reason EndReason, h communityid.Hasher) {
 func flowID(k *Key, start int64) uint64 {
 	h := uint64(14695981039346656037)
 	mix := func(b byte) { h = (h ^ uint64(b)) * 1099511628211 }
-	for _, b := range k.AddrA {
-		mix(b)
-	}
-	for _, b := range k.AddrB {
-		mix(b)
+	for _, w := range [...]uint64{k.AddrA.Hi, k.AddrA.Lo, k.AddrB.Hi, k.AddrB.Lo} {
+		for i := 56; i >= 0; i -= 8 { // the address bytes in order
+			mix(byte(w >> i))
+		}
 	}
 	for _, v := range [...]uint64{uint64(k.PortA), uint64(k.PortB), uint64(k.Proto), uint64(k.VLAN), uint64(start)} {
 		for i := 0; i < 64; i += 8 {

@@ -75,10 +75,10 @@ func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features
 		emit(f)
 	})
 	if cfg.Unbatched {
-		var p decode.Packet
+		p := new(decode.Packet)
 		readPackets(ctx, src, &st, prog, &p, func(pkt reader.Packet, ip bool) {
 			if ip {
-				t.Add(&p, pkt.Timestamp, pkt.Length)
+				t.Add(p, pkt.Timestamp, pkt.Length)
 			}
 		})
 		t.Flush()
@@ -91,15 +91,16 @@ func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features
 	// flow records of the next few while it adds one (Table.AddBatch).
 	items := make([]features.Item, batchSize)
 	n := 0
-	var scratch features.Item
-	readPackets(ctx, src, &st, prog, &scratch.P, func(pkt reader.Packet, ip bool) {
+	p := &items[0].P // packets are decoded in place
+	readPackets(ctx, src, &st, prog, &p, func(pkt reader.Packet, ip bool) {
 		if ip {
 			it := &items[n]
-			it.P, it.TS, it.Wire = scratch.P, pkt.Timestamp, pkt.Length
+			it.TS, it.Wire = pkt.Timestamp, pkt.Length
 			if n++; n == len(items) {
 				t.AddBatch(items)
 				n = 0
 			}
+			p = &items[n].P
 		}
 	})
 	t.AddBatch(items[:n])
@@ -143,9 +144,10 @@ func RecoverFault(restore bool, errp *error) {
 
 // readPackets reads src to its end (or ctx's cancellation, or a read
 // error kept in st.ReadError), counts and decodes each packet into p and
-// hands it to each with whether it carries IP for the flow table. A memory
-// fault in a mapped capture ends reading like a read error.
-func readPackets(ctx context.Context, src reader.Source, st *Stats, prog *Progress, p *decode.Packet, each func(pkt reader.Packet, ip bool)) {
+// hands it to each with whether it carries IP for the flow table. Each
+// packet is decoded into *pp, which each may point elsewhere for the next
+// one. A memory fault in a mapped capture ends reading like a read error.
+func readPackets(ctx context.Context, src reader.Source, st *Stats, prog *Progress, pp **decode.Packet, each func(pkt reader.Packet, ip bool)) {
 	defer RecoverFault(GuardFaults(), &st.ReadError)
 	for n := 0; ; n++ {
 		if n&0xffff == 0 && ctx.Err() != nil {
@@ -163,7 +165,7 @@ func readPackets(ctx context.Context, src reader.Source, st *Stats, prog *Progre
 			prog.Packets.Store(st.Packets)
 			prog.Bytes.Store(st.Bytes)
 		}
-		each(pkt, st.decode(&pkt, p))
+		each(pkt, st.decode(&pkt, *pp))
 	}
 }
 
@@ -333,15 +335,31 @@ func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, s
 	var lastTick int64
 	var scratch features.Item
 	const tick = int64(1e9)
-	readPackets(ctx, src, st, prog, &scratch.P, func(pkt reader.Packet, ip bool) {
+	// slot is where the next packet is decoded: in place in the batch of
+	// the only shard, else in scratch, to be copied to its shard's batch.
+	slot := func() *decode.Packet {
+		if n == 1 {
+			b := pending[0]
+			return &b.items[:len(b.items)+1][len(b.items)].P
+		}
+		return &scratch.P
+	}
+	p := slot()
+	readPackets(ctx, src, st, prog, &p, func(pkt reader.Packet, ip bool) {
 		if ip {
 			i := 0
 			if n > 1 {
-				i = shardOf(&scratch.P, n, carriers)
+				i = shardOf(p, n, carriers)
 			}
 			b := pending[i]
-			scratch.TS, scratch.Wire = pkt.Timestamp, pkt.Length
-			b.items = append(b.items, scratch)
+			if n == 1 {
+				b.items = b.items[:len(b.items)+1]
+				it := &b.items[len(b.items)-1]
+				it.TS, it.Wire = pkt.Timestamp, pkt.Length
+			} else {
+				scratch.TS, scratch.Wire = pkt.Timestamp, pkt.Length
+				b.items = append(b.items, scratch)
+			}
 			if len(b.items) == batchSize {
 				in[i] <- b
 				pending[i] = get()
@@ -356,6 +374,7 @@ func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, s
 				pending[i] = get()
 			}
 		}
+		p = slot()
 	})
 }
 
