@@ -1,7 +1,9 @@
 package features
 
 import (
+	"github.com/flowmeter/flowmeter/internal/prefetch"
 	"math"
+	"unsafe"
 
 	"github.com/flowmeter/flowmeter/features/communityid"
 	"github.com/flowmeter/flowmeter/features/decode"
@@ -172,8 +174,10 @@ func (t *Table) alloc() int32 {
 	}
 	i := t.nflow
 	if int(i)>>pageBits == len(t.pages) {
-		t.pages = append(t.pages, make([]Flow, pageSize))
-		t.hot = append(t.hot, make([]hotFlow, pageSize))
+		pg := make([]Flow, pageSize)
+		prefetch.FaultIn(unsafe.Pointer(&pg[0]), unsafe.Sizeof(pg[0])*pageSize)
+		t.pages = append(t.pages, pg)
+		t.hot = append(t.hot, make([]hotFlow, pageSize)) // no pointers: the collector never reads it
 	}
 	t.nflow++
 	t.idle = append(t.idle, links{})

@@ -103,6 +103,26 @@ func AppendCSVRecord(dst []byte, s *features.Schema, f *features.Flow) []byte {
 	return append(dst, '\n')
 }
 
+// AppendRecords appends the lines of flows (no header) to dst; see
+// TextWriter.
+func (c *CSVWriter) AppendRecords(dst []byte, flows []features.Flow) []byte {
+	for i := range flows {
+		dst = AppendCSVRecord(dst, c.s, &flows[i])
+	}
+	return dst
+}
+
+// WriteRecords writes the header if needed, then text; see TextWriter.
+func (c *CSVWriter) WriteRecords(text []byte) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	if !c.header {
+		c.writeHeader()
+	}
+	return c.writeRecords(text)
+}
+
 // Flush writes the header if needed and all buffered lines to the
 // io.Writer, then calls its Flush method if it has one (bufio.Writer).
 func (c *CSVWriter) Flush() error {

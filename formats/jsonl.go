@@ -47,20 +47,11 @@ func (j *JSONLWriter) Write(flows []*features.Flow) error {
 	if err := j.check(); err != nil {
 		return err
 	}
-	cols := j.s.Columns
 	for _, f := range flows {
 		if f == nil {
 			return ErrNilFlow
 		}
-		j.buf = append(j.buf, '{')
-		for i := range cols {
-			if i > 0 {
-				j.buf = append(j.buf, ',')
-			}
-			j.buf = append(j.buf, j.keys[i]...)
-			j.buf = appendJSONValue(j.buf, &cols[i], f)
-		}
-		j.buf = append(j.buf, '}', '\n')
+		j.buf = j.appendRecord(j.buf, f)
 		if len(j.buf) >= flushAt {
 			if err := j.flushBuf(); err != nil {
 				return err
@@ -68,6 +59,35 @@ func (j *JSONLWriter) Write(flows []*features.Flow) error {
 		}
 	}
 	return nil
+}
+
+func (j *JSONLWriter) appendRecord(dst []byte, f *features.Flow) []byte {
+	cols := j.s.Columns
+	dst = append(dst, '{')
+	for i := range cols {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, j.keys[i]...)
+		dst = appendJSONValue(dst, &cols[i], f)
+	}
+	return append(dst, '}', '\n')
+}
+
+// AppendRecords appends the lines of flows to dst; see TextWriter.
+func (j *JSONLWriter) AppendRecords(dst []byte, flows []features.Flow) []byte {
+	for i := range flows {
+		dst = j.appendRecord(dst, &flows[i])
+	}
+	return dst
+}
+
+// WriteRecords writes text; see TextWriter.
+func (j *JSONLWriter) WriteRecords(text []byte) error {
+	if err := j.check(); err != nil {
+		return err
+	}
+	return j.writeRecords(text)
 }
 
 // AppendJSONFields appends the members of f's JSON object without braces,

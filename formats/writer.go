@@ -32,6 +32,34 @@ type FlowWriter interface {
 	Close() error
 }
 
+// TextWriter is a FlowWriter of text lines (CSV, JSON lines) whose lines
+// can be made apart from writing them, on other goroutines: the engine
+// encodes on whichever core has time (engine.RunText).
+type TextWriter interface {
+	FlowWriter
+	// AppendRecords appends the lines of flows to dst, exactly as Write
+	// would write them. It reads only the schema and the flows, so it is
+	// safe for concurrent use, also beside WriteRecords.
+	AppendRecords(dst []byte, flows []features.Flow) []byte
+	// WriteRecords writes lines made by AppendRecords (after the header,
+	// for CSV).
+	WriteRecords(text []byte) error
+}
+
+// writeRecords writes text straight to the io.Writer after what the
+// buffer holds.
+func (t *textWriter) writeRecords(text []byte) error {
+	if err := t.flushBuf(); err != nil {
+		return err
+	}
+	n, err := t.w.Write(text)
+	if err == nil && n < len(text) {
+		err = io.ErrShortWrite
+	}
+	t.err = err
+	return err
+}
+
 var (
 	// ErrBadSchema reports a schema a writer cannot encode: no columns, an
 	// unknown Kind, a missing getter for the Kind, an empty or duplicate name.

@@ -210,17 +210,28 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("%v", err)
 	}
-	batcher := engine.NewBatcher(256, w.Write)
 	prog := &engine.Progress{}
 	var bar *progressBar
 	if !quiet {
 		bar = startProgress(stderr, prog, inputSize(paths))
 	}
 	began := time.Now()
-	st, runErr := engine.Run(ctx, src, cfg, batcher.Emit, prog)
+	var st engine.Stats
+	var runErr error
+	if tw, ok := w.(formats.TextWriter); ok {
+		// CSV and JSON lines: lines are made on whichever core has time.
+		st, runErr = engine.RunText(ctx, src, cfg, engine.Text{Encode: tw.AppendRecords, Write: tw.WriteRecords}, prog)
+	} else {
+		batcher := engine.NewBatcher(256, w.Write)
+		st, runErr = engine.Run(ctx, src, cfg, batcher.Emit, prog)
+		if err := batcher.Close(); err != nil {
+			bar.stop()
+			return fmt.Errorf("writing %s: %w", out, err)
+		}
+	}
 	bar.stop()
-	if err := batcher.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
+	if runErr != nil && ctx.Err() == nil { // not an interrupt: a write error
+		return fmt.Errorf("writing %s: %w", out, runErr)
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)

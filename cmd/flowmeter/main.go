@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 )
 
@@ -60,6 +61,18 @@ func main() {
 			if pprof.StartCPUProfile(f) == nil {
 				code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 				pprof.StopCPUProfile()
+				f.Close()
+				stop()
+				os.Exit(code)
+			}
+		}
+	}
+	// FLOWMETER_TRACE=FILE writes a runtime execution trace (go tool trace).
+	if p := os.Getenv("FLOWMETER_TRACE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			if trace.Start(f) == nil {
+				code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+				trace.Stop()
 				f.Close()
 				stop()
 				os.Exit(code)

@@ -1,79 +1,56 @@
 package engine
 
 import (
+	"unsafe"
+
 	"github.com/flowmeter/flowmeter/features"
+	"github.com/flowmeter/flowmeter/internal/prefetch"
 )
 
 // Batcher copies each ended flow into a batch and hands full batches to a
-// write function on its own goroutine, so that output formatting (CSV text,
-// Parquet pages) runs beside packet processing on another core. Emit is
-// not safe for concurrent use (Run never calls emit concurrently).
+// write function (a formats.FlowWriter's Write), on the goroutine that
+// calls Emit: Run emits on its calling goroutine between batches of
+// packets, so that writing shares a core with reading while the flow
+// table has the other. After the first write error it drops flows and
+// Close returns that error. A Batcher is not safe for concurrent use.
 type Batcher struct {
-	size  int
 	write func([]*features.Flow) error
-	cur   *flowBatch
-	full  chan *flowBatch
-	free  chan *flowBatch
-	done  chan struct{}
-	err   error // first write error, read after done
-}
-
-type flowBatch struct {
 	flows []features.Flow
 	ptrs  []*features.Flow
+	err   error
 }
 
-func newFlowBatch(size int) *flowBatch {
-	b := &flowBatch{flows: make([]features.Flow, size), ptrs: make([]*features.Flow, 0, size)}
-	return b
-}
-
-// NewBatcher starts the writing goroutine. size is the batch length.
+// NewBatcher returns a Batcher of batches of size flows (at least 1).
 func NewBatcher(size int, write func([]*features.Flow) error) *Batcher {
-	b := &Batcher{
-		size:  size,
-		write: write,
-		cur:   newFlowBatch(size),
-		full:  make(chan *flowBatch, 4),
-		free:  make(chan *flowBatch, 6),
-		done:  make(chan struct{}),
-	}
-	go func() {
-		defer close(b.done)
-		for fb := range b.full {
-			if b.err == nil && len(fb.ptrs) > 0 {
-				b.err = b.write(fb.ptrs)
-			}
-			fb.ptrs = fb.ptrs[:0]
-			select {
-			case b.free <- fb:
-			default:
-			}
-		}
-	}()
+	size = max(size, 1)
+	b := &Batcher{write: write, flows: make([]features.Flow, size), ptrs: make([]*features.Flow, 0, size)}
+	prefetch.FaultIn(unsafe.Pointer(&b.flows[0]), unsafe.Sizeof(b.flows[0])*uintptr(size))
 	return b
 }
 
-// Emit copies f (valid only during the call) into the current batch.
+// Emit copies f (valid only during the call) into the batch, writing the
+// batch when it is full.
 func (b *Batcher) Emit(f *features.Flow) {
-	n := len(b.cur.ptrs)
-	b.cur.flows[n] = *f
-	b.cur.ptrs = append(b.cur.ptrs, &b.cur.flows[n])
-	if n+1 == b.size {
-		b.full <- b.cur
-		select {
-		case b.cur = <-b.free:
-		default:
-			b.cur = newFlowBatch(b.size)
-		}
+	if b.err != nil {
+		return
+	}
+	n := len(b.ptrs)
+	b.flows[n] = *f
+	b.ptrs = append(b.ptrs, &b.flows[n])
+	if n+1 == len(b.flows) {
+		b.flush()
 	}
 }
 
-// Close writes the last partial batch, waits for the writer and returns the
-// first write error.
+func (b *Batcher) flush() {
+	if len(b.ptrs) > 0 && b.err == nil {
+		b.err = b.write(b.ptrs)
+	}
+	b.ptrs = b.ptrs[:0]
+}
+
+// Close writes the last partial batch and returns the first write error.
 func (b *Batcher) Close() error {
-	b.full <- b.cur
-	close(b.full)
-	<-b.done
+	b.flush()
 	return b.err
 }

@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/flowmeter/flowmeter/internal/prefetch"
 	"io"
 	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/flowmeter/flowmeter/features"
 	"github.com/flowmeter/flowmeter/features/decode"
@@ -56,23 +58,111 @@ type Progress struct {
 }
 
 // Run reads src to the end and calls emit for every flow as it ends (also
-// at the end of the capture). emit is never called concurrently; the *Flow is
-// valid only during the call. A read error ends the run gracefully: every
-// packet before it is counted and every flow flushed, and the error is
-// returned in Stats.ReadError.
+// at the end of the capture), on the calling goroutine. emit is never
+// called concurrently; the *Flow is valid only during the call. A read
+// error ends the run gracefully: every packet before it is counted and
+// every flow flushed, and the error is returned in Stats.ReadError.
 func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features.Flow), prog *Progress) (Stats, error) {
+	return run(ctx, src, cfg, &sink{emit: emit}, prog)
+}
+
+// Text is an ordered text output (CSV, JSON lines) for RunText.
+type Text struct {
+	// Encode appends the records of flows to dst. It may run on any
+	// goroutine of the run, concurrently with itself.
+	Encode func(dst []byte, flows []features.Flow) []byte
+	// Write takes the text, in the order the flows ended, on the
+	// goroutine that called RunText.
+	Write func(text []byte) error
+}
+
+// RunText is Run for a text output: the flows are encoded in batches, by
+// the flow table's goroutine when it waits for packets and by the reading
+// goroutine otherwise, so that the encoding work goes to whichever core
+// has time. The first Write error stops reading and is returned.
+func RunText(ctx context.Context, src reader.Source, cfg Config, out Text, prog *Progress) (Stats, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s := &sink{text: &out, cancel: cancel}
+	st, err := run(ctx, src, cfg, s, prog)
+	if s.err != nil {
+		return st, s.err
+	}
+	return st, err
+}
+
+// sink is where a run's ended flows go: emit, or encoded text.
+type sink struct {
+	emit   func(*features.Flow)
+	text   *Text
+	err    error // first Write error
+	cancel func()
+}
+
+// flowBatch carries ended flows from a table to the reading goroutine,
+// with their text once encoded.
+type flowBatch struct {
+	flows   []features.Flow
+	text    []byte
+	encoded bool
+}
+
+const flowBatchSize = 64
+
+func newFlowBatch() *flowBatch {
+	fb := &flowBatch{flows: make([]features.Flow, 0, flowBatchSize)}
+	prefetch.FaultIn(unsafe.Pointer(unsafe.SliceData(fb.flows)), unsafe.Sizeof(features.Flow{})*flowBatchSize)
+	return fb
+}
+
+// encode makes the batch's text, once.
+func (s *sink) encode(fb *flowBatch) {
+	if s.text != nil && !fb.encoded {
+		fb.text = s.text.Encode(fb.text[:0], fb.flows)
+		fb.encoded = true
+	}
+}
+
+// deliver hands the batch's flows to the output.
+func (s *sink) deliver(fb *flowBatch, prog *Progress) {
+	prog.Flows.Add(int64(len(fb.flows)))
+	if s.text == nil {
+		for i := range fb.flows {
+			s.emit(&fb.flows[i])
+		}
+		return
+	}
+	if s.err != nil {
+		return
+	}
+	s.encode(fb)
+	if s.err = s.text.Write(fb.text); s.err != nil {
+		s.cancel()
+	}
+}
+
+func run(ctx context.Context, src reader.Source, cfg Config, s *sink, prog *Progress) (Stats, error) {
 	if prog == nil {
 		prog = &Progress{}
 	}
 	if !cfg.Unbatched && (cfg.Workers > 1 || runtime.GOMAXPROCS(0) > 1) {
 		// This goroutine reads and decodes; the table, or its shards,
 		// run on others.
-		return runSharded(ctx, src, cfg, emit, prog)
+		return runSharded(ctx, src, cfg, s, prog)
 	}
 	st := Stats{Unsupported: map[uint32]int64{}}
+	fb := newFlowBatch()
 	t := features.NewTable(cfg.Flow, func(f *features.Flow) {
-		prog.Flows.Add(1)
-		emit(f)
+		if s.text == nil {
+			prog.Flows.Add(1)
+			s.emit(f)
+			return
+		}
+		fb.flows = append(fb.flows, *f)
+		if len(fb.flows) == cap(fb.flows) {
+			s.deliver(fb, prog)
+			fb.flows, fb.encoded = fb.flows[:0], false
+		}
 	})
 	if cfg.Unbatched {
 		p := new(decode.Packet)
@@ -81,30 +171,30 @@ func Run(ctx context.Context, src reader.Source, cfg Config, emit func(*features
 				t.Add(p, pkt.Timestamp, pkt.Length)
 			}
 		})
-		t.Flush()
-		prog.Packets.Store(st.Packets)
-		prog.Bytes.Store(st.Bytes)
-		st.Table = t.Stats
-		return st, ctx.Err()
-	}
-	// Packets go to the table in batches, so that it can prefetch the
-	// flow records of the next few while it adds one (Table.AddBatch).
-	items := make([]features.Item, batchSize)
-	n := 0
-	p := &items[0].P // packets are decoded in place
-	readPackets(ctx, src, &st, prog, &p, func(pkt reader.Packet, ip bool) {
-		if ip {
-			it := &items[n]
-			it.TS, it.Wire = pkt.Timestamp, pkt.Length
-			if n++; n == len(items) {
-				t.AddBatch(items)
-				n = 0
+	} else {
+		// Packets go to the table in batches, so that it can prefetch
+		// the flow records of the next few while it adds one
+		// (Table.AddBatch).
+		items := make([]features.Item, batchSize)
+		n := 0
+		p := &items[0].P // packets are decoded in place
+		readPackets(ctx, src, &st, prog, &p, func(pkt reader.Packet, ip bool) {
+			if ip {
+				it := &items[n]
+				it.TS, it.Wire = pkt.Timestamp, pkt.Length
+				if n++; n == len(items) {
+					t.AddBatch(items)
+					n = 0
+				}
+				p = &items[n].P
 			}
-			p = &items[n].P
-		}
-	})
-	t.AddBatch(items[:n])
+		})
+		t.AddBatch(items[:n])
+	}
 	t.Flush()
+	if len(fb.flows) > 0 {
+		s.deliver(fb, prog)
+	}
 	prog.Packets.Store(st.Packets)
 	prog.Bytes.Store(st.Bytes)
 	st.Table = t.Stats
@@ -226,7 +316,7 @@ func shardOf(p *decode.Packet, n int, carriers bool) int {
 	return int((h >> 17) % uint64(n))
 }
 
-func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*features.Flow), prog *Progress) (Stats, error) {
+func runSharded(ctx context.Context, src reader.Source, cfg Config, s *sink, prog *Progress) (Stats, error) {
 	n := max(1, cfg.Workers)
 	if cfg.Flow.MaxFlows > 0 {
 		cfg.Flow.MaxFlows = max(1, cfg.Flow.MaxFlows/n)
@@ -234,47 +324,63 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 	st := Stats{Unsupported: map[uint32]int64{}}
 	in := make([]chan *batch, n)
 	free := make(chan *batch, 4*n+4)
-	out := make(chan []features.Flow, 2*n)
-	freeFlows := make(chan []features.Flow, 4*n)
+	out := make(chan *flowBatch, 8*n)
+	freeFlows := make(chan *flowBatch, 10*n)
 	tables := make([]*features.Table, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		in[i] = make(chan *batch, 4)
 		wg.Go(func() {
-			buf := make([]features.Flow, 0, 64)
+			fb := newFlowBatch()
 			send := func() {
-				if len(buf) > 0 {
-					out <- buf
+				if len(fb.flows) > 0 {
 					select {
-					case buf = <-freeFlows:
-						buf = buf[:0]
+					case out <- fb:
 					default:
-						buf = make([]features.Flow, 0, 64)
+						// The reading goroutine is behind with the
+						// output: encode here rather than wait.
+						s.encode(fb)
+						out <- fb
+					}
+					select {
+					case fb = <-freeFlows:
+						fb.flows, fb.encoded = fb.flows[:0], false
+					default:
+						fb = newFlowBatch()
 					}
 				}
 			}
-			collect := func(f *features.Flow) {
-				buf = append(buf, *f)
-				if len(buf) == cap(buf) {
+			t := features.NewTable(cfg.Flow, func(f *features.Flow) {
+				fb.flows = append(fb.flows, *f)
+				if len(fb.flows) == cap(fb.flows) {
 					send()
 				}
-			}
-			if n == 1 { // the only table: it may call emit itself
-				collect = func(f *features.Flow) {
-					prog.Flows.Add(1)
-					emit(f)
-				}
-			}
-			t := features.NewTable(cfg.Flow, collect)
+			})
 			tables[i] = t
-			for b := range in[i] {
+			for {
+				var b *batch
+				ok := true
+				select {
+				case b, ok = <-in[i]:
+				default:
+					// No packets waiting: the reader is behind. Encode
+					// the flows ended so far here, to take that work
+					// off the reading goroutine, and hand them over.
+					if len(fb.flows) > 0 {
+						s.encode(fb)
+						send()
+					}
+					b, ok = <-in[i]
+				}
+				if !ok {
+					break
+				}
 				t.AddBatch(b.items)
 				if b.now != 0 {
 					t.Advance(b.now)
 				}
 				b.items = b.items[:0]
 				b.now = 0
-				send()
 				select {
 				case free <- b:
 				default:
@@ -284,20 +390,38 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 			send()
 		})
 	}
-	emitted := make(chan struct{})
-	go func() {
-		defer close(emitted)
-		for fs := range out {
-			for i := range fs {
-				prog.Flows.Add(1)
-				emit(&fs[i])
-			}
+
+	// Ended flows reach the output here, on the reading goroutine, between
+	// batches: two busy goroutines on two cores, the table's and this one.
+	// (A third, writing goroutine made the scheduler move the table from
+	// core to core, and its records out of the core's caches.)
+	deliverFlows := func(fb *flowBatch) {
+		s.deliver(fb, prog)
+		select {
+		case freeFlows <- fb:
+		default:
+		}
+	}
+	deliver := func(i int, b *batch) {
+		for { // while shard i's queue is full, handle what the shards ended
 			select {
-			case freeFlows <- fs:
-			default:
+			case in[i] <- b:
+				return
+			case fb := <-out:
+				deliverFlows(fb)
 			}
 		}
-	}()
+	}
+	deliverReady := func() {
+		for {
+			select {
+			case fb := <-out:
+				deliverFlows(fb)
+			default:
+				return
+			}
+		}
+	}
 
 	pending := make([]*batch, n)
 	get := func() *batch {
@@ -311,16 +435,23 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 	for i := range pending {
 		pending[i] = get()
 	}
-	readSharded(ctx, src, n, cfg.Flow.TunnelCarriers, &st, prog, in, pending, get)
+	readSharded(ctx, src, n, cfg.Flow.TunnelCarriers, &st, prog, pending, get, func(i int, b *batch) {
+		deliver(i, b)
+		deliverReady()
+	})
 	for i := range pending {
 		if len(pending[i].items) > 0 {
-			in[i] <- pending[i]
+			deliver(i, pending[i])
 		}
 		close(in[i])
 	}
-	wg.Wait()
-	close(out)
-	<-emitted
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	for fb := range out {
+		deliverFlows(fb)
+	}
 	prog.Packets.Store(st.Packets)
 	prog.Bytes.Store(st.Bytes)
 	for _, t := range tables {
@@ -331,7 +462,7 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, emit func(*f
 
 // readSharded reads and decodes, sending packets in batches to the shard
 // that owns them, with capture-time ticks for idle shards.
-func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, st *Stats, prog *Progress, in []chan *batch, pending []*batch, get func() *batch) {
+func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, st *Stats, prog *Progress, pending []*batch, get func() *batch, deliver func(shard int, b *batch)) {
 	var lastTick int64
 	var scratch features.Item
 	const tick = int64(1e9)
@@ -361,7 +492,7 @@ func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, s
 				b.items = append(b.items, scratch)
 			}
 			if len(b.items) == batchSize {
-				in[i] <- b
+				deliver(i, b)
 				pending[i] = get()
 			}
 		}
@@ -370,7 +501,7 @@ func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, s
 			lastTick = pkt.Timestamp
 			for i := range pending {
 				pending[i].now = pkt.Timestamp
-				in[i] <- pending[i]
+				deliver(i, pending[i])
 				pending[i] = get()
 			}
 		}

@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/flowmeter/flowmeter/features"
+	"github.com/flowmeter/flowmeter/formats"
 	"github.com/flowmeter/flowmeter/internal/gencap"
 	"github.com/flowmeter/flowmeter/reader"
 )
@@ -270,5 +272,100 @@ func TestRunModesAgree(t *testing.T) {
 				t.Errorf("%s, GOMAXPROCS %d: batched run emitted %d flows (%+v), unbatched %d (%+v)", path, procs, len(got), st.Table, len(want), wst.Table)
 			}
 		}
+	}
+}
+
+// TestRunTextEqualsRun: RunText writes the same CSV as Run with a Batcher
+// and the CSV writer: byte for byte with one table (whichever goroutine
+// encodes a batch), line for line with shards.
+func TestRunTextEqualsRun(t *testing.T) {
+	var gen bytes.Buffer
+	if _, err := gencap.Generate(&gen, gencap.Options{Packets: 60000, Concurrent: 800, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "gen.pcap")
+	if err := os.WriteFile(path, gen.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := features.SchemaFor(features.SchemaNative, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Flow: features.DefaultOptions(), Workers: 1}
+	open := func() reader.Source {
+		src, err := reader.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { src.Close() })
+		return src
+	}
+	var want bytes.Buffer
+	w := formats.NewCSVWriter(&want, schema)
+	b := NewBatcher(100, w.Write)
+	if _, err := Run(context.Background(), open(), cfg, b.Emit, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(b.Close(), w.Close()); err != nil {
+		t.Fatal(err)
+	}
+	text := func(procs, workers int) string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		var got bytes.Buffer
+		tw := formats.NewCSVWriter(&got, schema).(formats.TextWriter)
+		c := cfg
+		c.Workers = workers
+		st, err := RunText(context.Background(), open(), c, Text{Encode: tw.AppendRecords, Write: tw.WriteRecords}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if st.Table.Flows == 0 {
+			t.Fatal("no flows")
+		}
+		return got.String()
+	}
+	for _, procs := range []int{1, 2} {
+		if got := text(procs, 1); got != want.String() {
+			t.Errorf("GOMAXPROCS %d, one table: RunText wrote %d bytes that differ from Run's %d", procs, len(got), want.Len())
+		}
+	}
+	sorted := func(s string) []string {
+		l := strings.Split(s, "\n")
+		slices.Sort(l)
+		return l
+	}
+	if got := text(2, 3); !slices.Equal(sorted(got), sorted(want.String())) {
+		t.Errorf("three shards: RunText's lines differ from Run's")
+	}
+}
+
+// TestRunTextWriteError: the first write error stops reading and is
+// returned.
+func TestRunTextWriteError(t *testing.T) {
+	boom := errors.New("disk full")
+	var gen bytes.Buffer
+	if _, err := gencap.Generate(&gen, gencap.Options{Packets: 200000, Concurrent: 100, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	src, err := reader.NewReader(&gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writes := 0
+	st, err := RunText(context.Background(), src, Config{Flow: features.DefaultOptions()}, Text{
+		Encode: func(dst []byte, fs []features.Flow) []byte { return append(dst, 'x') },
+		Write:  func([]byte) error { writes++; return boom },
+	}, nil)
+	if !errors.Is(err, boom) {
+		t.Fatalf("RunText = %v, want %v", err, boom)
+	}
+	if writes != 1 {
+		t.Errorf("Write called %d times, want 1", writes)
+	}
+	if st.Packets >= 200000 {
+		t.Errorf("read all %d packets after the write error", st.Packets)
 	}
 }
