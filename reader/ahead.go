@@ -41,6 +41,12 @@ type readAhead struct {
 	wake   chan struct{} // capacity 1
 	done   chan struct{} // closed when the goroutine has returned
 	sink   byte          // keeps the loads
+
+	// mapOnly: the goroutine maps pages ahead (no loads) and also does
+	// the Reader's releases, of mm before freed (Options.MapOnlyReadAhead).
+	mapOnly bool
+	dropped atomic.Int64 // mm before dropped has been released (mapOnly; stored by the goroutine)
+	exited  atomic.Bool  // the goroutine no longer releases: the Reader does (set before its last release)
 }
 
 // useReadAhead says whether a Reader of the mapping mm, releasing pages
@@ -51,8 +57,11 @@ func useReadAhead(mm []byte, window int) bool {
 }
 
 // startReadAhead starts the goroutine for mm, read from position pos.
-func startReadAhead(mm []byte, pos int) *readAhead {
-	a := &readAhead{mm: mm, wake: make(chan struct{}, 1), done: make(chan struct{})}
+// In mapOnly mode it takes over the releases from dropped (the Reader's
+// last release).
+func startReadAhead(mm []byte, pos int, mapOnly bool, dropped int) *readAhead {
+	a := &readAhead{mm: mm, wake: make(chan struct{}, 1), done: make(chan struct{}), mapOnly: mapOnly}
+	a.dropped.Store(int64(dropped))
 	a.pos.Store(int64(pos))
 	go a.run()
 	return a
@@ -81,8 +90,25 @@ func (a *readAhead) close() {
 	<-a.done
 }
 
+// release does the Reader's releases in mapOnly mode: mm before freed.
+func (a *readAhead) release() {
+	if !a.mapOnly {
+		return
+	}
+	if f, d := a.freed.Load(), a.dropped.Load(); f > d {
+		dropPages(a.mm[d:f])
+		a.dropped.Store(f)
+	}
+}
+
 func (a *readAhead) run() {
 	defer close(a.done)
+	defer func() {
+		// From here the Reader releases; a release it left to this
+		// goroutine before it saw exited is done here.
+		a.exited.Store(true)
+		a.release()
+	}()
 	// A file truncated under the mapping faults (SIGBUS) in whichever
 	// goroutine touches it first; here that stops the read-ahead, and the
 	// Reader meets the fault itself when it gets there (see Open).
@@ -104,10 +130,13 @@ func (a *readAhead) run() {
 			}
 			end := min(next+aheadStep, len(a.mm))
 			b := a.mm[next:end]
+			a.release()
 			if populate {
 				populate = populatePages(b)
 			}
-			a.sink |= touchLines(b)
+			if !a.mapOnly {
+				a.sink |= touchLines(b)
+			}
 			// Pages mapped here after the Reader released the range
 			// (this goroutine fell behind while it worked) are released
 			// here: the Reader never returns to them. freed is stored
@@ -120,6 +149,7 @@ func (a *readAhead) run() {
 			}
 			next = end
 		}
+		a.release()
 		if next >= len(a.mm) || a.stop.Load() {
 			return
 		}

@@ -40,28 +40,30 @@ func TestReadAheadSamePackets(t *testing.T) {
 	readAll(rs)
 	defer rs.Close()
 
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	got, err := readAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (r.ah != nil) != (wantReadAhead() && r.mm != nil) {
-		t.Errorf("read-ahead goroutine: %v, want %v", r.ah != nil, wantReadAhead())
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d packets, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if !equalRec(got[i], want[i]) {
-			t.Fatalf("packet %d differs", i)
+	for _, opt := range []Options{{}, {MapOnlyReadAhead: true}} {
+		r, err := OpenWith(path, opt)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if r.Stats() != rs.Stats() || r.Offset() != rs.Offset() || r.Offset() != int64(len(b)) {
-		t.Errorf("stats %+v offset %d, stream %+v offset %d", r.Stats(), r.Offset(), rs.Stats(), rs.Offset())
+		defer r.Close()
+		got, err := readAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (r.ah != nil) != (wantReadAhead() && r.mm != nil) {
+			t.Errorf("%+v: read-ahead goroutine: %v, want %v", opt, r.ah != nil, wantReadAhead())
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%+v: %d packets, want %d", opt, len(got), len(want))
+		}
+		for i := range want {
+			if !equalRec(got[i], want[i]) {
+				t.Fatalf("%+v: packet %d differs", opt, i)
+			}
+		}
+		if r.Stats() != rs.Stats() || r.Offset() != rs.Offset() || r.Offset() != int64(len(b)) {
+			t.Errorf("%+v: stats %+v offset %d, stream %+v offset %d", opt, r.Stats(), r.Offset(), rs.Stats(), rs.Offset())
+		}
 	}
 }
 

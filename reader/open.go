@@ -94,22 +94,23 @@ type Interface struct {
 //
 // The zero Reader is not usable; construct one with Open or NewReader.
 type Reader struct {
-	br       *bufio.Reader // stream path; nil when the file is mapped
-	mm       []byte        // whole file when memory-mapped (see Open); nil otherwise
-	mmOwned  bool          // mm is a mapping that Close releases
-	mmPos    int           // read position in mm
-	mmDrop   int           // pages of mm before this offset have been released
-	mmTouch  int           // bytes of mm before this offset have been touched (prefetched)
-	mmNext   int           // mmPos at which mmAdvance calls mmHousekeep
-	mmWindow int           // release pages every mmWindow bytes read
-	sink     byte          // keeps the prefetching loads
-	mmPcap   bool          // mapped classic pcap: Next takes its fast path
-	ahOK     bool          // start a read-ahead goroutine (see aheadStartAfter)
-	ah       *readAhead    // read-ahead goroutine, if started
-	single   *MultiSource  // the MultiSource of which this is the only file: the first error goes to it (see MultiSource.Next)
-	closer   io.Closer     // file opened by Open; nil for NewReader and stdin
-	gz       *gzip.Reader
-	zd       *zstd.Decoder
+	br        *bufio.Reader // stream path; nil when the file is mapped
+	mm        []byte        // whole file when memory-mapped (see Open); nil otherwise
+	mmOwned   bool          // mm is a mapping that Close releases
+	mmPos     int           // read position in mm
+	mmDrop    int           // pages of mm before this offset have been released
+	mmTouch   int           // bytes of mm before this offset have been touched (prefetched)
+	mmNext    int           // mmPos at which mmAdvance calls mmHousekeep
+	mmWindow  int           // release pages every mmWindow bytes read
+	sink      byte          // keeps the prefetching loads
+	mmPcap    bool          // mapped classic pcap: Next takes its fast path
+	ahOK      bool          // start a read-ahead goroutine (see aheadStartAfter)
+	ahMapOnly bool          // Options.MapOnlyReadAhead
+	ah        *readAhead    // read-ahead goroutine, if started
+	single    *MultiSource  // the MultiSource of which this is the only file: the first error goes to it (see MultiSource.Next)
+	closer    io.Closer     // file opened by Open; nil for NewReader and stdin
+	gz        *gzip.Reader
+	zd        *zstd.Decoder
 
 	format Format
 	comp   Compression
@@ -206,6 +207,14 @@ type Options struct {
 	// docs/PERFORMANCE.md). For programs that keep every core busy
 	// already.
 	NoReadAhead bool
+	// MapOnlyReadAhead leaves the read-ahead goroutine only the kernel's
+	// part: it maps the pages ahead of the reader and releases those
+	// behind, and the reader loads the bytes itself. For a reader that
+	// shares its core with other work while a second goroutine keeps the
+	// other core busy (engine.Run): the page-table work, a fifth of
+	// reading, then runs on whichever core has time, and no third busy
+	// goroutine competes for the two cores.
+	MapOnlyReadAhead bool
 }
 
 // OpenWith is Open with options.
@@ -244,6 +253,9 @@ func openSize(path string, size int, mapped bool, opt Options) (*Reader, error) 
 			window = dropWindowMany // MultiSource of many files
 		}
 		if r, ok, err := openMapped(f, st.Size(), window, !opt.NoReadAhead); ok {
+			if r != nil {
+				r.ahMapOnly = opt.MapOnlyReadAhead
+			}
 			if err != nil {
 				f.Close()
 				return nil, &FileError{Path: path, Err: err}
@@ -686,7 +698,7 @@ func (r *Reader) mmHousekeep(start int) {
 		r.ah.advance(r.mmPos)
 	} else if r.ahOK && r.mmPos >= aheadStartAfter {
 		r.ahOK = false
-		r.ah = startReadAhead(r.mm, r.mmPos)
+		r.ah = startReadAhead(r.mm, r.mmPos, r.ahMapOnly, r.mmDrop)
 	}
 	if r.mmPos-r.mmDrop >= r.mmWindow {
 		// Nothing is released while the current record starts less than
@@ -697,7 +709,15 @@ func (r *Reader) mmHousekeep(start int) {
 				if r.ah != nil {
 					r.ah.freed.Store(int64(end))
 				}
-				dropPages(r.mm[r.mmDrop:end])
+				if r.ah == nil || !r.ah.mapOnly || r.ah.exited.Load() {
+					dropPages(r.mm[r.mmDrop:end])
+				} else if d := int(r.ah.dropped.Load()); d < r.mmDrop {
+					// The read-ahead goroutine releases them, but it is
+					// a window behind (not scheduled): release that
+					// window here, so that the resident set stays
+					// bounded whatever the scheduler does.
+					dropPages(r.mm[d:r.mmDrop])
+				}
 			}
 			r.mmDrop = end
 		}

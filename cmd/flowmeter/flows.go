@@ -140,10 +140,11 @@ func openSource(paths []string) (reader.Source, error) {
 			return nil, usagef("standard input (-) cannot be mixed with other captures")
 		}
 	}
-	// No read-ahead goroutine: the engine reads on a goroutine of its own
-	// beside the flow table (engine.Run), and a third busy goroutine on
-	// two cores made `flows` 30% slower (docs/PERFORMANCE.md).
-	src, err := reader.OpenMultiWith(paths, reader.Options{NoReadAhead: runtime.GOMAXPROCS(0) > 1})
+	// The engine reads on a goroutine of its own beside the flow table
+	// (engine.Run): the read-ahead goroutine only maps and releases pages
+	// (a third goroutine loading them too made `flows` 30% slower on two
+	// cores; docs/PERFORMANCE.md).
+	src, err := reader.OpenMultiWith(paths, reader.Options{MapOnlyReadAhead: runtime.GOMAXPROCS(0) > 1})
 	if errors.Is(err, fs.ErrNotExist) {
 		var pe *fs.PathError
 		var fe *reader.FileError
