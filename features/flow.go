@@ -102,13 +102,12 @@ func (a Addr128) less(b Addr128) bool { return a.Hi < b.Hi || (a.Hi == b.Hi && a
 // Its fields are exported so that a model or writer can read them without
 // copying; use the schema columns for derived features.
 //
-// The layout is hot first: the lookup compares Key, and every packet then
-// updates the fields up to and including Fwd or Bwd, which sit in adjacent
-// cache lines; identity and output-only fields, written when the flow
-// starts or ends, follow (see docs/PERFORMANCE.md, "Flow table").
+// The layout is hot first: adding a packet updates the fields up to and
+// including Fwd or Bwd, which sit in adjacent cache lines; identity and
+// output-only fields, written when the flow starts or ends, follow (see
+// docs/PERFORMANCE.md, "Flow table"). The Key, which the table compares in
+// its own hot record, is among them.
 type Flow struct {
-	Key Key
-
 	fwdIsA     bool // the initiator is endpoint A of Key
 	NumEarly   uint8
 	EarlyCap   uint8 // Options.EarlyPackets when the flow started
@@ -155,6 +154,8 @@ type Flow struct {
 	Tunnel    decode.Tunnel
 
 	CommunityID communityid.Hash // set when the flow ends (Options.CommunityIDSeed)
+
+	Key Key
 
 	_ [8]byte // pads the size to a multiple of 64: slab pages are page-aligned, so every Flow starts on a cache line
 }
