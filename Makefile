@@ -17,8 +17,11 @@ BENCHPKTS ?= 1000000
 
 .PHONY: build demo test bench fuzz lint corpus-check docs sample clean
 
+# A static binary (no cgo: nothing needs it yet; the future libpcap live
+# source will opt in with a build tag). It also keeps libc out of the
+# resident set (docs/PERFORMANCE.md, memory).
 build:
-	$(GO) build -o $(BIN) ./cmd/flowmeter
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/flowmeter
 
 demo: build
 	./$(BIN) inspect testdata/sample.pcap

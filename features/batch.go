@@ -94,7 +94,7 @@ func (t *Table) prepare(it *Item) {
 }
 
 // prefetchHot finds the slot whose tag matches (the entry was requested by
-// prepare) and requests its hot record.
+// prepare) and requests its hot record and the line of its Key.
 func (t *Table) prefetchHot(pr *prepared) {
 	if !pr.ok {
 		return
@@ -109,6 +109,7 @@ func (t *Table) prefetchHot(pr *prepared) {
 		if e.tag == tag {
 			pr.slot = e.slot - 1
 			prefetch.Lines(uintptr(unsafe.Pointer(t.hotOf(pr.slot))), hotLines)
+			prefetch.Line(uintptr(unsafe.Pointer(&t.flow(pr.slot).Key)))
 			return
 		}
 	}

@@ -59,7 +59,7 @@ func (t *Table) lookup(h uint64, k *Key) int32 {
 		if e.slot == 0 {
 			return -1
 		}
-		if e.tag == tag && keyEqual(&t.hotOf(e.slot-1).key, k) {
+		if e.tag == tag && keyEqual(&t.flow(e.slot-1).Key, k) {
 			return e.slot - 1
 		}
 	}
@@ -130,7 +130,11 @@ func (t *Table) remove(h uint64, slot int32) {
 // keyEqual is *a == *b field by field, so that the compiler compares in
 // 8-byte words instead of calling memequal on the padded struct.
 func keyEqual(a, b *Key) bool {
-	return a.AddrA == b.AddrA && a.AddrB == b.AddrB && a.PortA == b.PortA && a.PortB == b.PortB &&
-		a.Proto == b.Proto && a.IPVersion == b.IPVersion && a.VLAN == b.VLAN &&
-		a.TunProto == b.TunProto && a.TunA == b.TunA && a.TunB == b.TunB
+	if a.AddrA != b.AddrA || a.AddrB != b.AddrB || a.PortA != b.PortA || a.PortB != b.PortB ||
+		a.Proto != b.Proto || a.IPVersion != b.IPVersion || a.VLAN != b.VLAN || a.TunProto != b.TunProto {
+		return false
+	}
+	// The tunnel part only when set: without it the comparison stays in
+	// the key's first cache line.
+	return a.TunProto == 0 || (a.TunA == b.TunA && a.TunB == b.TunB)
 }

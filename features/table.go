@@ -42,26 +42,26 @@ type fragVal struct {
 
 // queueLen is how many packets a flow queues in its hot record before they
 // are added to its Flow (see hotFlow).
-const queueLen = 5
+const queueLen = 3
 
-// hotFlow is the part of an open flow that every packet touches: the key
-// that the lookup compares, the time of the last packet that idle expiry
-// reads, and a short queue of packets not yet added to the flow's record.
-// The table keeps hot records in their own slab, four cache lines each, so
-// that those of 10^4 flows stay in the CPU caches, and adds the queued
-// packets to the 1408-byte Flow once every queueLen packets (or at once,
-// for a TCP FIN or RST, which may start the linger, and before the flow is
-// read or ends). A packet thus touches the big record's cache lines a
-// fifth as often: at 10^4 open flows they come from DRAM, and those misses
-// were most of the per-packet cost (see docs/PERFORMANCE.md, "Flow table").
-// Adding later changes nothing: a flow's accumulators depend only on its
-// own packets in their order.
+// hotFlow is the part of an open flow that every packet updates: the time
+// of the last packet, which idle expiry reads, and a short queue of packets
+// not yet added to the flow's record. The table keeps hot records in their
+// own slab, two cache lines each, and adds the queued packets to the
+// 1408-byte Flow once every queueLen packets (or at once, for a TCP FIN or
+// RST, which may start the linger, and before the flow is read or ends).
+// A packet thus touches the big record's cache lines a third as often:
+// only the line of its Key, which the lookup compares. At 10^4 open flows
+// the records come from DRAM, and those misses were most of the per-packet
+// cost (see docs/PERFORMANCE.md, "Flow table"). Adding later changes
+// nothing: a flow's accumulators depend only on its own packets in their
+// order.
 type hotFlow struct {
-	key    Key   // 80 bytes
 	n      uint8 // queued packets
 	fwdIsA bool  // copy of Flow.fwdIsA
 	end    int64 // time of the last packet (Flow.End once the queue is added)
 	queue  [queueLen]pkt
+	_      [16]byte // 128 bytes: records start on a cache line in the page-aligned slab
 }
 
 // Table is the flow table: bidirectional flows in a slab indexed by a map
@@ -348,7 +348,7 @@ func (t *Table) addKeyed(p *decode.Packet, ts int64, wire uint32, k *Key, h uint
 		f := t.flow(i)
 		f.start(k, aToB, p, ts, t.opts.EarlyPackets)
 		hf = t.hotOf(i)
-		hf.key, hf.n, hf.fwdIsA, hf.end = *k, 0, f.fwdIsA, ts
+		hf.n, hf.fwdIsA, hf.end = 0, f.fwdIsA, ts
 		if t.opts.IdleTimeout > 0 {
 			t.due = min(t.due, ts+t.opts.IdleTimeout)
 		}

@@ -20,10 +20,11 @@ import (
 // resident set stays bounded by dropWindow + dropAlign + aheadDist +
 // aheadStep.
 const (
-	aheadMinSize    = 16 << 20
-	aheadStartAfter = 256 << 10
-	aheadDist       = 4 << 20
-	aheadStep       = 1 << 20
+	aheadMinSize     = 16 << 20
+	aheadStartAfter  = 256 << 10
+	aheadDist        = 4 << 20
+	aheadDistMapOnly = 1 << 20 // nothing loaded: mapping keeps ahead easily
+	aheadStep        = 1 << 20
 )
 
 // pageMask masks the offset within a page of the mapping.
@@ -45,6 +46,7 @@ type readAhead struct {
 	// mapOnly: the goroutine maps pages ahead (no loads) and also does
 	// the Reader's releases, of mm before freed (Options.MapOnlyReadAhead).
 	mapOnly bool
+	dist    int          // aheadDist, or aheadDistMapOnly
 	dropped atomic.Int64 // mm before dropped has been released (mapOnly; stored by the goroutine)
 	exited  atomic.Bool  // the goroutine no longer releases: the Reader does (set before its last release)
 }
@@ -60,7 +62,10 @@ func useReadAhead(mm []byte, window int) bool {
 // In mapOnly mode it takes over the releases from dropped (the Reader's
 // last release).
 func startReadAhead(mm []byte, pos int, mapOnly bool, dropped int) *readAhead {
-	a := &readAhead{mm: mm, wake: make(chan struct{}, 1), done: make(chan struct{}), mapOnly: mapOnly}
+	a := &readAhead{mm: mm, wake: make(chan struct{}, 1), done: make(chan struct{}), mapOnly: mapOnly, dist: aheadDist}
+	if mapOnly {
+		a.dist = aheadDistMapOnly
+	}
 	a.dropped.Store(int64(dropped))
 	a.pos.Store(int64(pos))
 	go a.run()
@@ -125,7 +130,7 @@ func (a *readAhead) run() {
 			if next < pos { // the Reader is ahead: never go back behind it
 				next = pos &^ pageMask
 			}
-			if next >= pos+aheadDist {
+			if next >= pos+a.dist {
 				break
 			}
 			end := min(next+aheadStep, len(a.mm))
@@ -153,7 +158,7 @@ func (a *readAhead) run() {
 		if next >= len(a.mm) || a.stop.Load() {
 			return
 		}
-		at := int64(next - aheadDist + aheadStep)
+		at := int64(next - a.dist + aheadStep)
 		a.wakeAt.Store(at)
 		if a.pos.Load() >= at { // passed already: advance may have missed it
 			continue

@@ -45,12 +45,13 @@ const (
 	// 2 MiB, naturally aligned) whole when any byte of it is touched, so a
 	// release that cut into the folio of the current record would see it
 	// mapped again at once and left resident.
-	prefetchDist   = 64 << 10
-	prefetchChunk  = 16 << 10
-	cacheLine      = 64
-	dropWindow     = 8 << 20
-	dropWindowMany = 2 << 20
-	dropAlign      = 2 << 20
+	prefetchDist      = 64 << 10
+	prefetchChunk     = 16 << 10
+	cacheLine         = 64
+	dropWindow        = 8 << 20
+	dropWindowMany    = 2 << 20
+	dropWindowMapOnly = 1 << 20
+	dropAlign         = 2 << 20
 
 	maxPacketOptions = 1 << 20
 	minBufferSize    = 4 << 10
@@ -253,8 +254,10 @@ func openSize(path string, size int, mapped bool, opt Options) (*Reader, error) 
 			window = dropWindowMany // MultiSource of many files
 		}
 		if r, ok, err := openMapped(f, st.Size(), window, !opt.NoReadAhead); ok {
-			if r != nil {
-				r.ahMapOnly = opt.MapOnlyReadAhead
+			if r != nil && opt.MapOnlyReadAhead {
+				// Releases left to the goroutine lag behind the reader:
+				// smaller windows keep the resident set as small.
+				r.ahMapOnly, r.mmWindow = true, dropWindowMapOnly
 			}
 			if err != nil {
 				f.Close()

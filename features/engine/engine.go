@@ -324,8 +324,8 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, s *sink, pro
 	st := Stats{Unsupported: map[uint32]int64{}}
 	in := make([]chan *batch, n)
 	free := make(chan *batch, 4*n+4)
-	out := make(chan *flowBatch, 8*n)
-	freeFlows := make(chan *flowBatch, 10*n)
+	out := make(chan *flowBatch, 4*n)
+	freeFlows := make(chan *flowBatch, 5*n)
 	tables := make([]*features.Table, n)
 	var wg sync.WaitGroup
 	for i := range n {
