@@ -1,12 +1,12 @@
 package features
 
 import (
-	"github.com/flowmeter/flowmeter/internal/prefetch"
 	"math"
 	"unsafe"
 
 	"github.com/flowmeter/flowmeter/features/communityid"
 	"github.com/flowmeter/flowmeter/features/decode"
+	"github.com/flowmeter/flowmeter/internal/prefetch"
 )
 
 const nilSlot = -1

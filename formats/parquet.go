@@ -2,7 +2,6 @@ package formats
 
 import (
 	"fmt"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 	"io"
 	"math"
 	"reflect"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/encoding"
 
 	"github.com/flowmeter/flowmeter/features"

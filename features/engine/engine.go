@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/flowmeter/flowmeter/internal/prefetch"
 	"io"
 	"runtime"
 	"runtime/debug"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/flowmeter/flowmeter/features"
 	"github.com/flowmeter/flowmeter/features/decode"
+	"github.com/flowmeter/flowmeter/internal/prefetch"
 	"github.com/flowmeter/flowmeter/reader"
 )
 
