@@ -19,6 +19,12 @@ import (
 // mapped behind the Reader's last release (see readAhead.freed), so the
 // resident set stays bounded by dropWindow + dropAlign + aheadDist +
 // aheadStep.
+//
+// With Options.MapOnlyReadAhead the goroutine maps aheadDistMapOnly ahead
+// without loading, and makes the Reader's releases too (readAhead.release);
+// the Reader takes a release back when the goroutine is a window behind, so
+// the bound grows by one window (dropWindowMapOnly) and no more, whatever
+// the scheduler does.
 const (
 	aheadMinSize     = 16 << 20
 	aheadStartAfter  = 256 << 10

@@ -402,7 +402,7 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, s *sink, pro
 		default:
 		}
 	}
-	deliver := func(i int, b *batch) {
+	toShard := func(i int, b *batch) {
 		for { // while shard i's queue is full, handle what the shards ended
 			select {
 			case in[i] <- b:
@@ -436,12 +436,12 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, s *sink, pro
 		pending[i] = get()
 	}
 	readSharded(ctx, src, n, cfg.Flow.TunnelCarriers, &st, prog, pending, get, func(i int, b *batch) {
-		deliver(i, b)
+		toShard(i, b)
 		deliverReady()
 	})
 	for i := range pending {
 		if len(pending[i].items) > 0 {
-			deliver(i, pending[i])
+			toShard(i, pending[i])
 		}
 		close(in[i])
 	}
@@ -462,7 +462,7 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, s *sink, pro
 
 // readSharded reads and decodes, sending packets in batches to the shard
 // that owns them, with capture-time ticks for idle shards.
-func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, st *Stats, prog *Progress, pending []*batch, get func() *batch, deliver func(shard int, b *batch)) {
+func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, st *Stats, prog *Progress, pending []*batch, get func() *batch, toShard func(shard int, b *batch)) {
 	var lastTick int64
 	var scratch features.Item
 	const tick = int64(1e9)
@@ -492,7 +492,7 @@ func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, s
 				b.items = append(b.items, scratch)
 			}
 			if len(b.items) == batchSize {
-				deliver(i, b)
+				toShard(i, b)
 				pending[i] = get()
 			}
 		}
@@ -501,7 +501,7 @@ func readSharded(ctx context.Context, src reader.Source, n int, carriers bool, s
 			lastTick = pkt.Timestamp
 			for i := range pending {
 				pending[i].now = pkt.Timestamp
-				deliver(i, pending[i])
+				toShard(i, pending[i])
 				pending[i] = get()
 			}
 		}
