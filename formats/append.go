@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"strconv"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -90,73 +89,17 @@ func put4(b []byte, v int) {
 func finite(v float64) bool { return v-v == 0 }
 
 // appendFloat appends the shortest decimal that parses back to exactly v
-// (strconv 'g', precision -1). The caller handles NaN and ±Inf.
+// (strconv 'g', precision -1), except that a whole number of magnitude
+// below 2^53 is written as an integer (1000000, not 1e+06). The caller
+// handles NaN and ±Inf. It does not allocate beyond growing dst.
 func appendFloat(dst []byte, v float64) []byte {
 	// Whole numbers (counts, minima, maxima, zeros: most feature values) take
-	// the integer path, about 10x faster than the shortest-float search; the
-	// text parses back to the same float64, and -0 keeps its sign below.
+	// the integer path, several times faster than appendShortest; the text
+	// parses back to the same float64, and -0 keeps its sign below.
 	if i := int64(v); float64(i) == v && i > -1<<53 && i < 1<<53 && (i != 0 || !math.Signbit(v)) {
 		return appendInt(dst, i)
 	}
-	if d, ok := appendShortFraction(dst, v); ok {
-		return d
-	}
-	return strconv.AppendFloat(dst, v, 'g', -1, 64)
-}
-
-// appendShortFraction appends v as strconv.AppendFloat(dst, v, 'g', -1, 64)
-// does, for a v that is not a whole number, with 1e-3 <= |v| < 1e6 and a
-// shortest decimal of at most 8 fraction digits (rates and means of small
-// counts, microseconds from nanoseconds). Otherwise it reports false and
-// appends nothing.
-//
-// Why the text is the same. In that range strconv's shortest decimal D has
-// a decimal exponent in -4..5, so 'g' prints it as %f: the integer part,
-// '.', and D's fraction digits. Let a = |v| and m = a·1e8 rounded to an
-// integer. m < 2^47, so float64(m) and 1e8 are exact and float64(m)/1e8 is
-// the correctly rounded value of m·10^-8: the float that parsing that
-// decimal gives. The check below is thus the round-trip test itself, and
-// m is the only candidate with 8 fraction digits: the decimals that parse
-// back to a lie within ulp(a)/2 of it, that is within ulp(a·1e8) <= 2^-6
-// of a·1e8 once scaled, and the product is rounded by at most 2^-7, so at
-// most one integer qualifies and it is the nearest one. Any decimal of k <
-// 8 fraction digits that round-trips is m with 8-k trailing zeros, so
-// stripping them gives the fewest digits: D. No whole number round-trips
-// (v is not whole), so D's integer part is a's.
-func appendShortFraction(dst []byte, v float64) ([]byte, bool) {
-	a := math.Abs(v)
-	if !(a >= 1e-3 && a < 1e6) {
-		return dst, false
-	}
-	m := uint64(a*1e8 + 0.5) // exact sum: a*1e8 < 2^47 has ulp <= 2^-6
-	if float64(m)/1e8 != a {
-		return dst, false
-	}
-	k := 8 // fraction digits; m%1e8 != 0 since v is not whole
-	if m%1e4 == 0 {
-		m /= 1e4
-		k -= 4
-	}
-	if m%100 == 0 {
-		m /= 100
-		k -= 2
-	}
-	if m%10 == 0 {
-		m /= 10
-		k--
-	}
-	p := pow10[k]
-	ip, fp := m/p, uint32(m%p)
-	if v < 0 {
-		dst = append(dst, '-')
-	}
-	dst = appendUint(dst, ip)
-	l := len(dst)
-	dst = slices.Grow(dst, 9)[:l+1]
-	dst[l] = '.'
-	// fp's k digits, leading zeros included: the last k of digits8.
-	binary.LittleEndian.PutUint64(dst[l+1:l+9], digits8(fp)>>(8*(8-k)))
-	return dst[:l+1+k], true
+	return appendShortest(dst, v)
 }
 
 var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
