@@ -74,7 +74,7 @@ func (f *Flow) start(k *Key, aToB bool, p *decode.Packet, ts int64, early int) {
 
 // pkt is what a flow keeps of one packet: the fields that add and updateTCP
 // read. The table queues a few per flow before adding them (see
-// Table.addKeyed), so it is small: 32 bytes, five to a hot record.
+// Table.addKeyed), so it is small: 32 bytes, three to a hot record.
 type pkt struct {
 	ts      int64  // capture time, ns
 	ipLen   uint32 // IP total length
