@@ -26,14 +26,15 @@ type prepared struct {
 }
 
 // Prefetch distances of AddBatch, in packets: an item's index entry is
-// requested indexAhead packets before its turn, its hot record hotAhead
-// packets before, and, when its queue is about to be added, its Flow
-// recordAhead packets before. Each stage reads what the previous one
-// fetched. At 10^4 open flows the records live in DRAM; ~100 ns of work
-// per packet covers a DRAM latency in two or three packets.
+// requested indexAhead packets before its turn, its flow's key and head
+// lines keyAhead packets before, and the lines of the flow's direction
+// that the packet updates recordAhead packets before. Each stage reads
+// what the previous one fetched. With 10^4-10^5 open flows the records
+// live in DRAM; ~100 ns of work per packet covers a DRAM latency in two or
+// three packets.
 const (
 	indexAhead  = 12
-	hotAhead    = 8
+	keyAhead    = 8
 	recordAhead = 4
 )
 
@@ -46,8 +47,8 @@ func (t *Table) AddBatch(items []Item) {
 	for j := range min(indexAhead, n) {
 		t.prepare(&items[j])
 	}
-	for j := range min(hotAhead, n) {
-		t.prefetchHot(&items[j].pre)
+	for j := range min(keyAhead, n) {
+		t.prefetchKey(&items[j].pre)
 	}
 	for j := range min(recordAhead, n) {
 		t.prefetchRecord(&items[j])
@@ -56,8 +57,8 @@ func (t *Table) AddBatch(items []Item) {
 		if k := j + indexAhead; k < n {
 			t.prepare(&items[k])
 		}
-		if k := j + hotAhead; k < n {
-			t.prefetchHot(&items[k].pre)
+		if k := j + keyAhead; k < n {
+			t.prefetchKey(&items[k].pre)
 		}
 		if k := j + recordAhead; k < n {
 			t.prefetchRecord(&items[k])
@@ -93,9 +94,10 @@ func (t *Table) prepare(it *Item) {
 	prefetch.Line(uintptr(unsafe.Pointer(&t.ix.e[uint64(hashTag(pr.hash))&t.ix.mask])))
 }
 
-// prefetchHot finds the slot whose tag matches (the entry was requested by
-// prepare) and requests its hot record and the line of its Key.
-func (t *Table) prefetchHot(pr *prepared) {
+// prefetchKey finds the slot whose tag matches (the entry was requested by
+// prepare) and requests the line of its Key, which the lookup compares,
+// and the record's head, which every packet updates.
+func (t *Table) prefetchKey(pr *prepared) {
 	if !pr.ok {
 		return
 	}
@@ -108,38 +110,31 @@ func (t *Table) prefetchHot(pr *prepared) {
 		}
 		if e.tag == tag {
 			pr.slot = e.slot - 1
-			prefetch.Lines(uintptr(unsafe.Pointer(t.hotOf(pr.slot))), hotLines)
-			prefetch.Line(uintptr(unsafe.Pointer(&t.flow(pr.slot).Key)))
+			f := t.flow(pr.slot)
+			prefetch.Line(uintptr(unsafe.Pointer(&f.Key)))
+			prefetch.Lines(uintptr(unsafe.Pointer(f)), headLines)
 			return
 		}
 	}
 }
 
-// prefetchRecord requests the Flow lines that adding the queue will touch
-// when this packet will add it: the queue is one short of full, or the
-// packet is a TCP FIN or RST.
+// prefetchRecord requests the lines of the direction the packet updates
+// (the head, requested by prefetchKey, says which is forward).
 func (t *Table) prefetchRecord(it *Item) {
 	pr := &it.pre
 	if pr.slot < 0 || int(pr.slot) >= int(t.nflow) {
 		return
 	}
-	hf := t.hotOf(pr.slot)
-	if int(hf.n) < queueLen-1 && it.P.TCPFlags&(decode.TCPFin|decode.TCPRst) == 0 {
-		return
-	}
 	f := t.flow(pr.slot)
-	base := uintptr(unsafe.Pointer(f))
-	prefetch.Lines(base, headLines)
 	d := unsafe.Pointer(&f.Fwd)
-	if pr.aToB != hf.fwdIsA {
+	if pr.aToB != f.fwdIsA {
 		d = unsafe.Pointer(&f.Bwd)
 	}
 	prefetch.Lines(uintptr(d), dirLines)
 }
 
-// Cache lines of the records that prefetchHot and prefetchRecord request.
+// Cache lines of the record that prefetchKey and prefetchRecord request.
 const (
-	hotLines  = int(unsafe.Sizeof(hotFlow{})) / 64
 	headLines = int(unsafe.Offsetof(Flow{}.Fwd)+63) / 64
 	dirLines  = int(unsafe.Sizeof(Direction{})+63)/64 + 1 // + 1: a Direction need not start on a line
 )

@@ -106,9 +106,7 @@ func (a Addr128) less(b Addr128) bool { return a.Hi < b.Hi || (a.Hi == b.Hi && a
 // including Fwd or Bwd, which sit in adjacent cache lines; identity and
 // output-only fields, written when the flow starts or ends, follow (see
 // docs/PERFORMANCE.md, "Flow table"). The Key is among them, on a cache
-// line of its own: the lookup reads that line for every packet, but the
-// per-packet counters are updated only every few packets (the table queues
-// packets in a small hot record of its own).
+// line of its own, which the lookup reads for every packet.
 type Flow struct {
 	fwdIsA     bool // the initiator is endpoint A of Key
 	NumEarly   uint8

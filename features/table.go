@@ -40,30 +40,6 @@ type fragVal struct {
 	ts           int64
 }
 
-// queueLen is how many packets a flow queues in its hot record before they
-// are added to its Flow (see hotFlow).
-const queueLen = 3
-
-// hotFlow is the part of an open flow that every packet updates: the time
-// of the last packet, which idle expiry reads, and a short queue of packets
-// not yet added to the flow's record. The table keeps hot records in their
-// own slab, two cache lines each, and adds the queued packets to the
-// 1408-byte Flow once every queueLen packets (or at once, for a TCP FIN or
-// RST, which may start the linger, and before the flow is read or ends).
-// A packet thus touches the big record's cache lines a third as often:
-// only the line of its Key, which the lookup compares. At 10^4 open flows
-// the records come from DRAM, and those misses were most of the per-packet
-// cost (see docs/PERFORMANCE.md, "Flow table"). Adding later changes
-// nothing: a flow's accumulators depend only on its own packets in their
-// order.
-type hotFlow struct {
-	n      uint8 // queued packets
-	fwdIsA bool  // copy of Flow.fwdIsA
-	end    int64 // time of the last packet (Flow.End once the queue is added)
-	queue  [queueLen]pkt
-	_      [16]byte // 128 bytes: records start on a cache line in the page-aligned slab
-}
-
 // Table is the flow table: bidirectional flows in a slab indexed by a map
 // from Key to slot, with intrusive lists that keep flows in order of last
 // packet (idle timeout, eviction), of start (active timeout) and of linger
@@ -75,12 +51,11 @@ type Table struct {
 	opts  Options
 	emit  func(*Flow)
 	ix    flowIndex
-	pages [][]Flow    // slab in fixed pages: growing never copies flows
-	hot   [][]hotFlow // the hot part of each slot, in pages like pages
-	nflow int32       // slots handed out
-	idle  []links     // by last packet
-	age   []links     // by start
-	lin   []links     // lingering TCP flows by closeAt
+	pages [][]Flow // slab in fixed pages: growing never copies flows
+	nflow int32    // slots handed out
+	idle  []links  // by last packet
+	age   []links  // by start
+	lin   []links  // lingering TCP flows by closeAt
 	free  []int32
 
 	idleList, ageList, linList list
@@ -153,19 +128,6 @@ const (
 
 func (t *Table) flow(i int32) *Flow { return &t.pages[i>>pageBits][i&(pageSize-1)] }
 
-func (t *Table) hotOf(i int32) *hotFlow { return &t.hot[i>>pageBits][i&(pageSize-1)] }
-
-// drain adds the packets queued in slot i to its Flow and returns it.
-func (t *Table) drain(i int32) *Flow {
-	f := t.flow(i)
-	h := t.hotOf(i)
-	for j := range h.n {
-		f.add(&h.queue[j], &t.opts)
-	}
-	h.n = 0
-	return f
-}
-
 func (t *Table) alloc() int32 {
 	if n := len(t.free); n > 0 {
 		i := t.free[n-1]
@@ -177,7 +139,6 @@ func (t *Table) alloc() int32 {
 		pg := make([]Flow, pageSize)
 		prefetch.FaultIn(unsafe.Pointer(&pg[0]), unsafe.Sizeof(pg[0])*pageSize)
 		t.pages = append(t.pages, pg)
-		t.hot = append(t.hot, make([]hotFlow, pageSize)) // no pointers: the collector never reads it
 	}
 	t.nflow++
 	t.idle = append(t.idle, links{})
@@ -189,7 +150,7 @@ func (t *Table) alloc() int32 {
 
 // end emits the flow in slot i and frees the slot.
 func (t *Table) end(i int32, reason EndReason) {
-	f := t.drain(i)
+	f := t.flow(i)
 	f.finish(reason, t.cid)
 	t.remove(hashKey(&f.Key), i)
 	unlink(&t.idleList, t.idle, i)
@@ -228,7 +189,7 @@ func (t *Table) Advance(now int64) {
 	}
 	if t.opts.IdleTimeout > 0 {
 		for i := t.idleList.head; i != nilSlot; i = t.idleList.head {
-			if now-t.hotOf(i).end < t.opts.IdleTimeout {
+			if now-t.flow(i).End < t.opts.IdleTimeout {
 				break
 			}
 			t.end(i, EndIdle)
@@ -254,7 +215,7 @@ func (t *Table) nextDue() int64 {
 		due = t.flow(i).tcp.closeAt
 	}
 	if i := t.idleList.head; i != nilSlot && t.opts.IdleTimeout > 0 {
-		due = min(due, t.hotOf(i).end+t.opts.IdleTimeout)
+		due = min(due, t.flow(i).End+t.opts.IdleTimeout)
 	}
 	if i := t.ageList.head; i != nilSlot && t.opts.ActiveTimeout > 0 {
 		due = min(due, t.flow(i).Start+t.opts.ActiveTimeout)
@@ -323,32 +284,25 @@ func (t *Table) addIP(p *decode.Packet, ts int64, wire uint32) {
 	t.addKeyed(p, ts, wire, &k, hashKey(&k), aToB)
 }
 
-// addKeyed puts an IP packet with key k (hash h) into its flow. Most
-// packets only join the flow's queue in its hot record; see hotFlow.
+// addKeyed puts an IP packet with key k (hash h) into its flow.
 func (t *Table) addKeyed(p *decode.Packet, ts int64, wire uint32, k *Key, h uint64, aToB bool) {
 	i := t.lookup(h, k)
 	ok := i >= 0
-	tcp := p.Proto == 6 && p.HasTransport
-	if ok && tcp && p.TCPFlags&(decode.TCPSyn|decode.TCPAck) == decode.TCPSyn {
-		// closing is current: only a FIN or RST sets it, and those are
-		// added at once.
-		if f := t.flow(i); f.tcp.closing {
+	if ok {
+		f := t.flow(i)
+		if f.tcp.closing && p.Proto == 6 && p.TCPFlags&(decode.TCPSyn|decode.TCPAck) == decode.TCPSyn {
 			// A new connection on a closed 5-tuple.
 			t.end(i, f.tcp.reason)
 			ok = false
 		}
 	}
-	var hf *hotFlow
 	if !ok {
 		if t.opts.MaxFlows > 0 && t.ix.n >= t.opts.MaxFlows {
 			t.Stats.Evicted++
 			t.end(t.idleList.head, EndEvicted)
 		}
 		i = t.alloc()
-		f := t.flow(i)
-		f.start(k, aToB, p, ts, t.opts.EarlyPackets)
-		hf = t.hotOf(i)
-		hf.n, hf.fwdIsA, hf.end = 0, f.fwdIsA, ts
+		t.flow(i).start(k, aToB, p, ts, t.opts.EarlyPackets)
 		if t.opts.IdleTimeout > 0 {
 			t.due = min(t.due, ts+t.opts.IdleTimeout)
 		}
@@ -361,32 +315,25 @@ func (t *Table) addKeyed(p *decode.Packet, ts int64, wire uint32, k *Key, h uint
 		if n := t.ix.n; n > t.Stats.PeakFlows {
 			t.Stats.PeakFlows = n
 		}
-	} else {
-		hf = t.hotOf(i)
-		if t.idleList.tail != i {
-			if t.idleList.head == i {
-				t.due = math.MinInt64 // a new head (timestamps may step back)
-			}
-			unlink(&t.idleList, t.idle, i)
-			pushBack(&t.idleList, t.idle, i)
+	} else if t.idleList.tail != i {
+		if t.idleList.head == i {
+			t.due = math.MinInt64 // a new head (timestamps may step back)
 		}
+		unlink(&t.idleList, t.idle, i)
+		pushBack(&t.idleList, t.idle, i)
 	}
-	setPkt(&hf.queue[hf.n], p, ts, wire, aToB == hf.fwdIsA)
-	hf.n++
-	hf.end = max(hf.end, ts)
-	if tcp && p.TCPFlags&(decode.TCPFin|decode.TCPRst) != 0 {
-		// The packet may start the linger: add the queue now.
-		f := t.drain(i)
-		if f.tcp.closing && !t.lingering[i] {
-			t.lingering[i] = true
-			pushBack(&t.linList, t.lin, i)
-			t.due = min(t.due, f.tcp.closeAt)
-			if t.opts.TCPLinger <= 0 {
-				t.end(i, f.tcp.reason)
-			}
+	f := t.flow(i)
+	var pk pkt
+	setPkt(&pk, p, ts, wire, aToB == f.fwdIsA)
+	wasClosing := f.tcp.closing
+	f.add(&pk, &t.opts)
+	if f.tcp.closing && !wasClosing {
+		t.lingering[i] = true
+		pushBack(&t.linList, t.lin, i)
+		t.due = min(t.due, f.tcp.closeAt)
+		if t.opts.TCPLinger <= 0 {
+			t.end(i, f.tcp.reason)
 		}
-	} else if hf.n == queueLen {
-		t.drain(i)
 	}
 }
 

@@ -72,9 +72,8 @@ func (f *Flow) start(k *Key, aToB bool, p *decode.Packet, ts int64, early int) {
 	f.Fwd.MinHeader, f.Bwd.MinHeader = -1, -1
 }
 
-// pkt is what a flow keeps of one packet: the fields that add and updateTCP
-// read. The table queues a few per flow before adding them (see
-// Table.addKeyed), so it is small: 32 bytes, three to a hot record.
+// pkt is what add and updateTCP read of one packet, 32 bytes filled field
+// by field from the decoded packet (see setPkt).
 type pkt struct {
 	ts      int64  // capture time, ns
 	ipLen   uint32 // IP total length
