@@ -122,7 +122,7 @@ func (t *Table) prefetchKey(pr *prepared) {
 // (the head, requested by prefetchKey, says which is forward).
 func (t *Table) prefetchRecord(it *Item) {
 	pr := &it.pre
-	if pr.slot < 0 || int(pr.slot) >= int(t.nflow) {
+	if pr.slot < 0 {
 		return
 	}
 	f := t.flow(pr.slot)

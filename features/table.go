@@ -323,10 +323,8 @@ func (t *Table) addKeyed(p *decode.Packet, ts int64, wire uint32, k *Key, h uint
 		pushBack(&t.idleList, t.idle, i)
 	}
 	f := t.flow(i)
-	var pk pkt
-	setPkt(&pk, p, ts, wire, aToB == f.fwdIsA)
 	wasClosing := f.tcp.closing
-	f.add(&pk, &t.opts)
+	f.add(p, ts, wire, aToB == f.fwdIsA, &t.opts)
 	if f.tcp.closing && !wasClosing {
 		t.lingering[i] = true
 		pushBack(&t.linList, t.lin, i)

@@ -55,8 +55,8 @@ func (f *Flow) historyLetter(fwd bool, c byte) {
 func seqAfter(a, b uint32) bool { return int32(a-b) > 0 }
 
 // updateTCP advances the endpoint states and history with one TCP packet.
-func (f *Flow) updateTCP(k *pkt, fwd bool, ts int64, linger int64) {
-	fl := k.flags
+func (f *Flow) updateTCP(p *decode.Packet, fwd bool, ts int64, linger int64) {
+	fl := p.TCPFlags
 	me, peer := &f.tcp.orig, &f.tcp.resp
 	if !fwd {
 		me, peer = peer, me
@@ -76,9 +76,9 @@ func (f *Flow) updateTCP(k *pkt, fwd bool, ts int64, linger int64) {
 	if rst {
 		f.historyLetter(fwd, 'R')
 	}
-	if k.payload > 0 {
+	if p.PayloadLen > 0 {
 		f.historyLetter(fwd, 'D')
-		end := k.seq + k.payload
+		end := p.TCPSeq + p.PayloadLen
 		seqEnd, ok := &f.tcp.origSeqEnd, &f.tcp.origSeqOK
 		if !fwd {
 			seqEnd, ok = &f.tcp.respSeqEnd, &f.tcp.respSeqOK
@@ -92,7 +92,7 @@ func (f *Flow) updateTCP(k *pkt, fwd bool, ts int64, linger int64) {
 	} else if ack && !syn && !fin && !rst {
 		f.historyLetter(fwd, 'A')
 	}
-	if k.window == 0 && !rst && !syn {
+	if p.TCPWindow == 0 && !rst && !syn {
 		f.historyLetter(fwd, 'W')
 	}
 

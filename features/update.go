@@ -72,54 +72,12 @@ func (f *Flow) start(k *Key, aToB bool, p *decode.Packet, ts int64, early int) {
 	f.Fwd.MinHeader, f.Bwd.MinHeader = -1, -1
 }
 
-// pkt is what add and updateTCP read of one packet, 32 bytes filled field
-// by field from the decoded packet (see setPkt).
-type pkt struct {
-	ts      int64  // capture time, ns
-	ipLen   uint32 // IP total length
-	payload uint32 // transport payload length
-	wire    uint32 // frame's original length
-	seq     uint32 // TCP sequence number
-	window  uint16 // TCP raw window
-	flags   uint16 // TCP flags
-	l4Hdr   uint16 // transport header length
-	ttl     uint8
-	bits    uint8 // pktFwd, pktTransport, pktLaterFragment
-}
-
-const (
-	pktFwd           = 1 << iota // initiator to responder
-	pktTransport                 // the transport header was decoded
-	pktLaterFragment             // a fragment with offset > 0
-)
-
-// setPkt keeps in k what add needs of a decoded packet. (Field by field
-// into place: a pkt built on the stack and copied would be reloaded in
-// 16-byte loads over its narrower stores, which stalls.)
-func setPkt(k *pkt, p *decode.Packet, ts int64, wire uint32, fwd bool) {
-	k.ts, k.ipLen, k.payload, k.wire, k.seq = ts, p.IPTotalLen, p.PayloadLen, wire, p.TCPSeq
-	k.window, k.flags, k.l4Hdr, k.ttl = p.TCPWindow, p.TCPFlags, p.L4HeaderLen, p.TTL
-	var bits uint8
-	if fwd {
-		bits |= pktFwd
-	}
-	if p.HasTransport {
-		bits |= pktTransport
-	}
-	if p.Fragment && p.FragOffset > 0 {
-		bits |= pktLaterFragment
-	}
-	k.bits = bits
-}
-
-// add accumulates one packet of the flow.
-func (f *Flow) add(k *pkt, o *Options) {
-	fwd := k.bits&pktFwd != 0
+// add accumulates one packet. wire is the frame's original length.
+func (f *Flow) add(p *decode.Packet, ts int64, wire uint32, fwd bool, o *Options) {
 	d := &f.Fwd
 	if !fwd {
 		d = &f.Bwd
 	}
-	ts := k.ts
 	if ts < f.End {
 		ts = f.End // a capture's clock stepping back never makes a negative gap
 	}
@@ -140,7 +98,7 @@ func (f *Flow) add(k *pkt, o *Options) {
 		}
 	}
 	if f.NumEarly < f.EarlyCap {
-		size := int32(k.ipLen)
+		size := int32(p.IPTotalLen)
 		if !fwd {
 			size = -size
 		}
@@ -153,38 +111,37 @@ func (f *Flow) add(k *pkt, o *Options) {
 
 	if d.IPBytes.N == 0 {
 		d.First = ts
-		d.TTLMin, d.TTLMax = k.ttl, k.ttl
+		d.TTLMin, d.TTLMax = p.TTL, p.TTL
 	} else {
 		d.IAT.Add(ts - d.Last)
-		d.TTLMin = min(d.TTLMin, k.ttl)
-		d.TTLMax = max(d.TTLMax, k.ttl)
+		d.TTLMin = min(d.TTLMin, p.TTL)
+		d.TTLMax = max(d.TTLMax, p.TTL)
 	}
 	d.Last = ts
-	d.IPBytes.Add(int64(k.ipLen))
-	payload := int64(k.payload)
+	d.IPBytes.Add(int64(p.IPTotalLen))
+	payload := int64(p.PayloadLen)
 	d.Payload.Add(payload)
-	d.FrameBytes += int64(k.wire)
-	hl := int64(k.l4Hdr)
+	d.FrameBytes += int64(wire)
+	hl := int64(p.L4HeaderLen)
 	d.HeaderBytes += hl
-	transport := k.bits&pktTransport != 0
-	if transport && (d.MinHeader < 0 || hl < d.MinHeader) {
+	if p.HasTransport && (d.MinHeader < 0 || hl < d.MinHeader) {
 		d.MinHeader = hl
 	}
 	if payload > 0 {
 		d.DataPackets++
 	}
-	if k.bits&pktLaterFragment != 0 {
+	if p.Fragment && p.FragOffset > 0 {
 		f.Fragments++
 	}
 	f.updateBulk(d, fwd, payload, ts, o.SubflowGap)
 
-	if f.Proto == 6 && transport {
+	if p.Proto == 6 && p.HasTransport {
 		if d.InitWindow < 0 {
-			d.InitWindow = int32(k.window)
+			d.InitWindow = int32(p.TCPWindow)
 		}
-		d.Window.Add(int64(k.window))
-		fl := uint32(k.flags)
-		d.FlagsOR |= k.flags
+		d.Window.Add(int64(p.TCPWindow))
+		fl := uint32(p.TCPFlags)
+		d.FlagsOR |= p.TCPFlags
 		// Branch-free (flag bits are unpredictable) and unrolled.
 		d.Flags[0] += fl & 1
 		d.Flags[1] += fl >> 1 & 1
@@ -195,8 +152,8 @@ func (f *Flow) add(k *pkt, o *Options) {
 		d.Flags[6] += fl >> 6 & 1
 		d.Flags[7] += fl >> 7 & 1
 		d.Flags[8] += fl >> 8 & 1
-		f.updateTCP(k, fwd, ts, o.TCPLinger)
-	} else if f.Proto == 17 {
+		f.updateTCP(p, fwd, ts, o.TCPLinger)
+	} else if p.Proto == 17 {
 		// Zeek's UDP analyzer logs D/d for every packet, empty ones too.
 		f.historyLetter(fwd, 'D')
 	}

@@ -55,33 +55,38 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// FLOWMETER_CPUPROFILE=FILE writes a pprof CPU profile of the run.
-	if p := os.Getenv("FLOWMETER_CPUPROFILE"); p != "" {
-		if f, err := os.Create(p); err == nil {
-			if pprof.StartCPUProfile(f) == nil {
-				code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-				pprof.StopCPUProfile()
-				f.Close()
-				stop()
-				os.Exit(code)
-			}
-		}
-	}
-	// FLOWMETER_TRACE=FILE writes a runtime execution trace (go tool trace).
-	if p := os.Getenv("FLOWMETER_TRACE"); p != "" {
-		if f, err := os.Create(p); err == nil {
-			if trace.Start(f) == nil {
-				code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-				trace.Stop()
-				f.Close()
-				stop()
-				os.Exit(code)
-			}
-		}
-	}
+	// FLOWMETER_CPUPROFILE=FILE writes a pprof CPU profile of the run,
+	// FLOWMETER_TRACE=FILE a runtime execution trace (go tool trace).
+	stopCPU := startRecording("FLOWMETER_CPUPROFILE", pprof.StartCPUProfile, pprof.StopCPUProfile)
+	stopTrace := startRecording("FLOWMETER_TRACE", trace.Start, trace.Stop)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stopTrace()
+	stopCPU()
 	stop()
 	os.Exit(code)
+}
+
+// startRecording starts a recorder (CPU profile, execution trace) into the
+// file named by the environment variable env, if set, and returns what
+// stops it and closes the file. Failures are ignored: the run goes on
+// unrecorded.
+func startRecording(env string, start func(io.Writer) error, stopRec func()) func() {
+	p := os.Getenv(env)
+	if p == "" {
+		return func() {}
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return func() {}
+	}
+	if start(f) != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		stopRec()
+		f.Close()
+	}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -151,7 +151,10 @@ func run(ctx context.Context, src reader.Source, cfg Config, s *sink, prog *Prog
 		return runSharded(ctx, src, cfg, s, prog)
 	}
 	st := Stats{Unsupported: map[uint32]int64{}}
-	fb := newFlowBatch()
+	var fb *flowBatch // text outputs: flows waiting to be encoded together
+	if s.text != nil {
+		fb = newFlowBatch()
+	}
 	t := features.NewTable(cfg.Flow, func(f *features.Flow) {
 		if s.text == nil {
 			prog.Flows.Add(1)
@@ -192,7 +195,7 @@ func run(ctx context.Context, src reader.Source, cfg Config, s *sink, prog *Prog
 		t.AddBatch(items[:n])
 	}
 	t.Flush()
-	if len(fb.flows) > 0 {
+	if fb != nil && len(fb.flows) > 0 {
 		s.deliver(fb, prog)
 	}
 	prog.Packets.Store(st.Packets)

@@ -238,14 +238,7 @@ func TestRunNoAllocsPerPacket(t *testing.T) {
 // goroutine) emit the same records in the same order, bit for bit, on the
 // sample capture and a generated one with 500 concurrent flows.
 func TestRunModesAgree(t *testing.T) {
-	var buf bytes.Buffer
-	if _, err := gencap.Generate(&buf, gencap.Options{Packets: 50000, Concurrent: 500, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	gen := filepath.Join(t.TempDir(), "gen.pcap")
-	if err := os.WriteFile(gen, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	gen := writeGencap(t, gencap.Options{Packets: 50000, Concurrent: 500, Seed: 5})
 	run := func(path string, procs int, unbatched bool) ([]features.Flow, Stats) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		src, err := reader.Open(path)
@@ -279,14 +272,7 @@ func TestRunModesAgree(t *testing.T) {
 // and the CSV writer: byte for byte with one table (whichever goroutine
 // encodes a batch), line for line with shards.
 func TestRunTextEqualsRun(t *testing.T) {
-	var gen bytes.Buffer
-	if _, err := gencap.Generate(&gen, gencap.Options{Packets: 60000, Concurrent: 800, Seed: 7}); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "gen.pcap")
-	if err := os.WriteFile(path, gen.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeGencap(t, gencap.Options{Packets: 60000, Concurrent: 800, Seed: 7})
 	schema, err := features.SchemaFor(features.SchemaNative, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -368,4 +354,19 @@ func TestRunTextWriteError(t *testing.T) {
 	if st.Packets >= 200000 {
 		t.Errorf("read all %d packets after the write error", st.Packets)
 	}
+}
+
+// writeGencap writes a generated capture into the test's temporary
+// directory and returns its path.
+func writeGencap(t *testing.T, o gencap.Options) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := gencap.Generate(&buf, o); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "gen.pcap")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
