@@ -2,6 +2,7 @@ package zeek
 
 import (
 	"errors"
+	"io"
 	"strconv"
 
 	"github.com/flowmeter/flowmeter/formats/internal/lines"
@@ -93,3 +94,23 @@ func joinRead(err error) error {
 // MaxLineBytes caps one log line. A longer line is skipped and counted as
 // malformed (ReasonLineTooLong); the reader never buffers more than this.
 const MaxLineBytes = lines.MaxLineBytes
+
+// nextLine returns the next line of lr for the TSV and JSON readers: a line
+// too long to read is counted as malformed and skipped; the end is io.EOF;
+// a stream error is a *ReadError at the line's offset.
+func nextLine(lr *lines.Reader, mal *malformedLog) ([]byte, error) {
+	for {
+		off := lr.Off
+		line, err := lr.Next()
+		switch {
+		case err == nil:
+			return line, nil
+		case err == lines.ErrTooLong:
+			mal.add(lr.Line, ReasonLineTooLong, -1)
+		case err == io.EOF:
+			return nil, io.EOF
+		default:
+			return nil, &ReadError{Offset: off, Line: lr.Line, Err: joinRead(err)}
+		}
+	}
+}

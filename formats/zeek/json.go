@@ -190,17 +190,9 @@ func (r *JSONReader) MalformedCount() int64 { return r.mal.count }
 // end or a *ReadError if the stream cannot be read. It does not allocate.
 func (r *JSONReader) Next() (*JSONRecord, error) {
 	for {
-		off := r.lr.Off
-		line, err := r.lr.Next()
+		line, err := nextLine(r.lr, &r.mal)
 		if err != nil {
-			if err == lines.ErrTooLong {
-				r.mal.add(r.lr.Line, ReasonLineTooLong, -1)
-				continue
-			}
-			if err == io.EOF {
-				return nil, io.EOF
-			}
-			return nil, &ReadError{Offset: off, Line: r.lr.Line, Err: joinRead(err)}
+			return nil, err
 		}
 		i := 0
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {

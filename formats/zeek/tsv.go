@@ -286,17 +286,9 @@ func (r *TSVReader) MalformedCount() int64 { return r.mal.count }
 // Header).
 func (r *TSVReader) Next() (*Record, error) {
 	for {
-		off := r.lr.Off
-		line, err := r.lr.Next()
+		line, err := nextLine(r.lr, &r.mal)
 		if err != nil {
-			if err == lines.ErrTooLong {
-				r.mal.add(r.lr.Line, ReasonLineTooLong, -1)
-				continue
-			}
-			if err == io.EOF {
-				return nil, io.EOF
-			}
-			return nil, &ReadError{Offset: off, Line: r.lr.Line, Err: joinRead(err)}
+			return nil, err
 		}
 		if len(line) == 0 {
 			continue
