@@ -54,19 +54,7 @@ func TestEnrichParquetDuckDB(t *testing.T) {
 	if n != records {
 		t.Fatalf("DuckDB reads %d rows, conn.log has %d records", n, records)
 	}
-	rows, err := db.Query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))`, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	types := map[string]string{}
-	for rows.Next() {
-		var name, typ string
-		if err := rows.Scan(&name, &typ); err != nil {
-			t.Fatal(err)
-		}
-		types[name] = typ
-	}
-	rows.Close()
+	types := columnTypes(t, db, out)
 	want := map[string]string{
 		"ts":        "TIMESTAMP",
 		"id.orig_p": "", // port: an integer type
@@ -114,6 +102,29 @@ func TestEnrichParquetDuckDB(t *testing.T) {
 	if bad != 0 {
 		t.Errorf("%d rows whose flowmeter packet count differs from conn.log's", bad)
 	}
+}
+
+// columnTypes returns DuckDB's type of each column of the Parquet file at
+// path, by name.
+func columnTypes(t *testing.T, db *sql.DB, path string) map[string]string {
+	t.Helper()
+	rows, err := db.Query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))`, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	types := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			t.Fatal(err)
+		}
+		types[name] = typ
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return types
 }
 
 func countZeekRecords(t *testing.T, path string) int {
@@ -202,19 +213,7 @@ func TestEnrichEveParquetDuckDB(t *testing.T) {
 			if b, err := exec.Command(fm, "enrich", "-q", "--pcap", pcap, "--eve", tc.eve, "-o", out).CombinedOutput(); err != nil {
 				t.Fatalf("flowmeter enrich: %v\n%s", err, b)
 			}
-			rows, err := db.Query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))`, out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			types := map[string]string{}
-			for rows.Next() {
-				var name, typ string
-				if err := rows.Scan(&name, &typ); err != nil {
-					t.Fatal(err)
-				}
-				types[name] = typ
-			}
-			rows.Close()
+			types := columnTypes(t, db, out)
 			for col, typ := range tc.want {
 				if types[col] != typ {
 					t.Errorf("%s: DuckDB type %q, want %q", col, types[col], typ)
@@ -238,7 +237,7 @@ func TestEnrichEveParquetDuckDB(t *testing.T) {
 			if len(cols) == 5 {
 				q += `, "alert.signature_id"`
 			}
-			rows, err = db.Query(q+` FROM read_parquet(?)`, out)
+			rows, err := db.Query(q+` FROM read_parquet(?)`, out)
 			if err != nil {
 				t.Fatal(err)
 			}
