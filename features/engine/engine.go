@@ -373,7 +373,7 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, s *sink, pro
 						s.encode(fb)
 						send()
 					}
-					b, ok = <-in[i]
+					b, ok = spinRecv(in[i])
 				}
 				if !ok {
 					break
@@ -406,13 +406,28 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, s *sink, pro
 		}
 	}
 	toShard := func(i int, b *batch) {
-		for { // while shard i's queue is full, handle what the shards ended
+		// While shard i's queue is full, handle what the shards ended;
+		// spin, then block.
+		var sp spinner
+		for {
+			select {
+			case in[i] <- b:
+				return
+			case fb := <-out:
+				deliverFlows(fb)
+				continue
+			default:
+			}
+			if sp.more() {
+				continue
+			}
 			select {
 			case in[i] <- b:
 				return
 			case fb := <-out:
 				deliverFlows(fb)
 			}
+			sp = spinner{}
 		}
 	}
 	deliverReady := func() {
