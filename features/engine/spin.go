@@ -11,10 +11,10 @@ import (
 // ~130 us at the median in an execution trace of `flowmeter flows`, against
 // waits of ~50-70 us for the next batch: a quarter of the run went to
 // goroutines that were ready but not yet running. Spinning made the run
-// 7-9% faster
-// (docs/PERFORMANCE.md). The spinner yields (runtime.Gosched) on each
-// turn, so the garbage collector and the read-ahead goroutine still get
-// the core, and gives up after spinFor, so a stalled peer costs little.
+// 7-9% faster (docs/PERFORMANCE.md). The spinner yields (runtime.Gosched)
+// on each turn, so the garbage collector and the read-ahead goroutine
+// still get the core, and gives up after spinFor, so that a stalled peer
+// costs little.
 const spinFor = 2 * time.Millisecond
 
 // spinner paces one wait.
