@@ -28,7 +28,16 @@ type AtomicFile struct {
 	tmp    string // temporary file name; "" for stdout or a device
 	own    bool   // f is a device or FIFO opened here, closed by Commit/Abort
 	closed bool
+
+	written int64 // bytes written to the temporary file
+	flushed int64 // write-back started for the bytes before this
 }
+
+// writebackStep is how much a temporary file grows between requests to
+// start writing it to disk, so that the fsync in Commit waits only for the
+// last few MiB: at the end of `flowmeter flows` it had waited 21 ms for
+// 34 MB of CSV, a tenth of the run.
+const writebackStep = 4 << 20
 
 // CreateAtomic opens a temporary file for path in path's directory, or
 // standard output for "-". The temporary file gets the permission bits of
@@ -75,7 +84,15 @@ func (a *AtomicFile) Write(p []byte) (int, error) {
 	if a.closed {
 		return 0, ErrClosed
 	}
-	return a.f.Write(p)
+	n, err := a.f.Write(p)
+	if a.tmp != "" {
+		a.written += int64(n)
+		if a.written-a.flushed >= writebackStep {
+			startWriteback(a.f, a.flushed, a.written-a.flushed)
+			a.flushed = a.written
+		}
+	}
+	return n, err
 }
 
 // Name returns the target path ("-" for standard output).

@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -150,5 +151,48 @@ func TestAtomicStdoutAndDevices(t *testing.T) {
 	}
 	if _, err := CreateAtomic(filepath.Join(t.TempDir(), "no", "such", "dir", "x.csv")); err == nil {
 		t.Error("CreateAtomic in a missing directory succeeded")
+	}
+}
+
+// A file larger than a few write-back steps (Write starts the write-back
+// of each step as it goes) commits with every byte in place, and an abort
+// after write-back has started still leaves no file.
+func TestAtomicLargeWriteback(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.csv")
+	want := make([]byte, 3*writebackStep+12345)
+	for i := range want {
+		want[i] = byte(i*7 + i>>13)
+	}
+	write := func() *AtomicFile {
+		af, err := CreateAtomic(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rest := want; len(rest) > 0; {
+			n := min(len(rest), 100003) // steps end mid-write
+			if _, err := af.Write(rest[:n]); err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[n:]
+		}
+		if af.flushed < 3*writebackStep {
+			t.Errorf("write-back started for %d bytes of %d", af.flushed, len(want))
+		}
+		return af
+	}
+	write().Abort()
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Fatalf("after Abort the directory holds %v", names)
+	}
+	if err := write().Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("committed file differs: %d bytes, want %d", len(got), len(want))
 	}
 }
