@@ -60,3 +60,24 @@ func TestRunBadCommand(t *testing.T) {
 		t.Fatalf("missing error row:\n%s", out.String())
 	}
 }
+
+// Every run of a -cmd starts with an empty {tmp}: `ln -s {} {tmp}/x` fails
+// on the second run if the first run's link is still there.
+func TestRunEmptiesTmp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gencap.Generate(f, gencap.Options{Packets: 100, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var out bytes.Buffer
+	if err := run([]string{"-runs", "2", "-cmd", "ln -s {} {tmp}/x", path}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); strings.Contains(s, "File exists") || strings.Contains(s, "error:") {
+		t.Fatalf("a run found the previous run's output:\n%s", s)
+	}
+}
