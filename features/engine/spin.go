@@ -9,7 +9,7 @@ import (
 // before they block. A goroutine that blocks gives up its core, and in a VM
 // the wake-up that brings it back (an idle vCPU woken by an interrupt) took
 // ~130 us at the median in an execution trace of `flowmeter flows`, against
-// waits of ~50-70 us for the next batch: a quarter of the run went to
+// waits of ~50-70 us for the next batch: a fifth of the run went to
 // goroutines that were ready but not yet running. Spinning made the run
 // 7-9% faster (docs/PERFORMANCE.md). The spinner yields (runtime.Gosched)
 // on each turn, so the garbage collector and the read-ahead goroutine
