@@ -11,6 +11,7 @@ import (
 	"github.com/parquet-go/parquet-go/encoding"
 
 	"github.com/flowmeter/flowmeter/features"
+	"github.com/flowmeter/flowmeter/formats"
 	"github.com/flowmeter/flowmeter/formats/eve"
 	"github.com/flowmeter/flowmeter/formats/zeek"
 )
@@ -136,18 +137,7 @@ func (p *ParquetWriter) start(h *zeek.Header) error {
 		pqField{Node: parquet.String(), name: ColumnPrefix + MetaIDSource},
 		pqField{Node: parquet.Leaf(parquet.BooleanType), name: ColumnPrefix + MetaSwapped})
 	for _, c := range schema.Columns {
-		var n parquet.Node
-		switch c.Kind {
-		case features.KindInt:
-			n = parquet.Int(64)
-		case features.KindFloat:
-			n = parquet.Leaf(parquet.DoubleType)
-		case features.KindTime:
-			n = parquet.Timestamp(parquet.Nanosecond)
-		default:
-			n = parquet.String()
-		}
-		g = append(g, pqField{Node: parquet.Optional(n), name: ColumnPrefix + c.Name})
+		g = append(g, pqField{Node: parquet.Optional(formats.ParquetType(c.Kind)), name: ColumnPrefix + c.Name})
 	}
 	seen := map[string]bool{}
 	for _, f := range g {

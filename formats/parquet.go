@@ -80,18 +80,11 @@ func ParquetSchema(s *features.Schema) *parquet.Schema {
 	g := make(orderedGroup, len(s.Columns))
 	for i := range s.Columns {
 		c := &s.Columns[i]
-		var n parquet.Node
+		n := ParquetType(c.Kind)
 		switch c.Kind {
-		case features.KindInt:
-			n = parquet.Int(64)
-		case features.KindFloat:
-			n = parquet.Optional(parquet.Leaf(parquet.DoubleType))
-		case features.KindString:
-			n = parquet.String()
-		case features.KindTime:
-			n = parquet.Timestamp(parquet.Nanosecond)
-		case features.KindAddr:
-			n = parquet.Optional(parquet.String())
+		case features.KindInt, features.KindString, features.KindTime:
+		case features.KindFloat, features.KindAddr:
+			n = parquet.Optional(n) // NaN, an invalid Addr: null
 		default:
 			panic(fmt.Sprintf("formats: ParquetSchema: column %q has unknown kind %d", c.Name, c.Kind))
 		}
@@ -102,6 +95,21 @@ func ParquetSchema(s *features.Schema) *parquet.Schema {
 		name = "flow"
 	}
 	return parquet.NewSchema(name, g)
+}
+
+// ParquetType is the Parquet type of a feature column's values, before
+// ParquetSchema makes floats and addresses optional: INT64 for KindInt,
+// DOUBLE for KindFloat, TIMESTAMP(NANOS) for KindTime, STRING otherwise.
+func ParquetType(k features.Kind) parquet.Node {
+	switch k {
+	case features.KindInt:
+		return parquet.Int(64)
+	case features.KindFloat:
+		return parquet.Leaf(parquet.DoubleType)
+	case features.KindTime:
+		return parquet.Timestamp(parquet.Nanosecond)
+	}
+	return parquet.String()
 }
 
 // orderedGroup is a required Parquet group whose fields keep the order
