@@ -7,12 +7,14 @@ import (
 	"github.com/flowmeter/flowmeter/internal/prefetch"
 )
 
-// Item is one decoded packet for Table.AddBatch.
+// Item is one decoded packet for Table.AddBatch. AddBatch only reads it:
+// what it computes ahead for an item stays in the table (Table.pre), so
+// that the item's lines, written by the goroutine that decodes, are never
+// written back by the table's.
 type Item struct {
-	P    decode.Packet
 	TS   int64  // capture time, ns
 	Wire uint32 // the frame's original length
-	pre  prepared
+	P    decode.Packet
 }
 
 // prepared is an Item's flow key, computed ahead of its turn so that the
@@ -38,39 +40,44 @@ const (
 	recordAhead = 4
 )
 
+// preRing is the number of prepared items AddBatch keeps, in a ring
+// indexed by the item's position: more than indexAhead are in flight.
+const preRing = 16
+
 // AddBatch adds items in order, exactly as Add would one by one, but
 // overlaps the cache misses of several packets: while one packet is added,
 // the index entries and flow records of the next few are already on their
 // way from memory (see docs/PERFORMANCE.md, "Flow table").
 func (t *Table) AddBatch(items []Item) {
 	n := len(items)
+	pre := &t.pre
 	for j := range min(indexAhead, n) {
-		t.prepare(&items[j])
+		t.prepare(&items[j], &pre[j%preRing])
 	}
 	for j := range min(keyAhead, n) {
-		t.prefetchKey(&items[j].pre)
+		t.prefetchKey(&pre[j%preRing])
 	}
 	for j := range min(recordAhead, n) {
-		t.prefetchRecord(&items[j])
+		t.prefetchRecord(&pre[j%preRing])
 	}
 	for j := range items {
 		if k := j + indexAhead; k < n {
-			t.prepare(&items[k])
+			t.prepare(&items[k], &pre[k%preRing])
 		}
 		if k := j + keyAhead; k < n {
-			t.prefetchKey(&items[k].pre)
+			t.prefetchKey(&pre[k%preRing])
 		}
 		if k := j + recordAhead; k < n {
-			t.prefetchRecord(&items[k])
+			t.prefetchRecord(&pre[k%preRing])
 		}
-		it := &items[j]
-		if !it.pre.ok {
+		it, pr := &items[j], &pre[j%preRing]
+		if !pr.ok {
 			t.Add(&it.P, it.TS, it.Wire)
 			continue
 		}
 		t.Stats.Packets++
 		t.Advance(it.TS)
-		t.addKeyed(&it.P, it.TS, it.Wire, &it.pre.key, it.pre.hash, it.pre.aToB)
+		t.addKeyed(&it.P, it.TS, it.Wire, &pr.key, pr.hash, pr.aToB)
 		if t.opts.TunnelCarriers && it.P.Encap&decode.EncapTunnels != 0 {
 			t.addCarriers(&it.P, it.TS, it.Wire)
 		}
@@ -80,8 +87,7 @@ func (t *Table) AddBatch(items []Item) {
 // prepare computes an item's key and requests its index entry. Packets
 // whose key depends on table state (fragments: the ports come from the
 // fragment table) are left to Add.
-func (t *Table) prepare(it *Item) {
-	pr := &it.pre
+func (t *Table) prepare(it *Item, pr *prepared) {
 	pr.ok, pr.slot = false, -1
 	p := &it.P
 	if p.IPVersion == 0 || p.Fragment {
@@ -120,8 +126,7 @@ func (t *Table) prefetchKey(pr *prepared) {
 
 // prefetchRecord requests the lines of the direction the packet updates
 // (the head, requested by prefetchKey, says which is forward).
-func (t *Table) prefetchRecord(it *Item) {
-	pr := &it.pre
+func (t *Table) prefetchRecord(pr *prepared) {
 	if pr.slot < 0 {
 		return
 	}

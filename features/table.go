@@ -57,6 +57,7 @@ type Table struct {
 	age   []links  // by start
 	lin   []links  // lingering TCP flows by closeAt
 	free  []int32
+	pre   [preRing]prepared // AddBatch's keys of the next items
 
 	idleList, ageList, linList list
 	lingering                  []bool
