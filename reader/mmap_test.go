@@ -63,6 +63,26 @@ func checkSamePaths(t testing.TB, name string, b []byte, r *Reader, recs []rec, 
 		t.Fatalf("%s: offset at EOF: mapped %d, stream %d", name, m.Offset(), r.Offset())
 	}
 	m.Close()
+
+	// NextInto, the engine's way of reading, gives the same.
+	m, _ = newMapped(b, false, dropWindow)
+	var p Packet
+	var n int
+	for {
+		e := m.NextInto(&p)
+		if e != nil {
+			merr = e
+			break
+		}
+		if n >= len(recs) || !equalRec(own(p), recs[n]) {
+			t.Fatalf("%s: NextInto: packet %d differs from the stream path's", name, n)
+		}
+		n++
+	}
+	if n != len(recs) || merr.Error() != err.Error() || m.Stats() != r.Stats() {
+		t.Fatalf("%s: NextInto: %d packets, error %v, stats %+v; stream %d, %v, %+v", name, n, merr, m.Stats(), len(recs), err, r.Stats())
+	}
+	m.Close()
 }
 
 func writeTemp(t testing.TB, name string, b []byte) string {

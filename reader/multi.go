@@ -231,6 +231,20 @@ func (m *MultiSource) Next() (Packet, error) {
 	return m.merge()
 }
 
+// NextInto is Next writing the packet into *p (see Reader.NextInto), which
+// it leaves unchanged on error.
+func (m *MultiSource) NextInto(p *Packet) error {
+	if r := m.one; r != nil {
+		m.cur = m.oneIdx
+		return r.NextInto(p)
+	}
+	q, err := m.merge()
+	if err == nil {
+		*p = q
+	}
+	return err
+}
+
 // endOne ends the single file of m with err from its Next (called by
 // Reader.next).
 func (m *MultiSource) endOne(err error) (Packet, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -282,5 +283,49 @@ func TestSmallInputs(t *testing.T) {
 		if err == nil || !errors.As(err, &oe) {
 			t.Errorf("%q: %v", b, err)
 		}
+	}
+}
+
+// TestMultiNextInto: NextInto reads the same packets, warnings and end as
+// Next, for one file (whole and truncated) and for several merged.
+func TestMultiNextInto(t *testing.T) {
+	dir := t.TempDir()
+	b := synthPcap(3000)
+	one := writeTemp(t, "one.pcap", b)
+	cut := writeTemp(t, "cut.pcap", b[:len(b)-100])
+	writePcap(t, filepath.Join(dir, "a.pcap"), 'a', 1, 4, 7, 10)
+	writePcap(t, filepath.Join(dir, "b.pcap"), 'b', 2, 4, 8)
+	for _, paths := range [][]string{{one}, {cut}, {dir}, {one, cut}} {
+		m, err := OpenMulti(paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, werr := readAll(m)
+		ww := fmt.Sprint(m.Warnings())
+		m.Close()
+		m, err = OpenMulti(paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []rec
+		var p Packet
+		for {
+			if err = m.NextInto(&p); err != nil {
+				break
+			}
+			got = append(got, own(p))
+		}
+		if err == io.EOF {
+			err = nil
+		}
+		if err != werr || len(got) != len(want) || fmt.Sprint(m.Warnings()) != ww {
+			t.Fatalf("%v: NextInto %d packets (%v, warnings %v), Next %d (%v, %s)", paths, len(got), err, m.Warnings(), len(want), werr, ww)
+		}
+		for i := range want {
+			if !equalRec(got[i], want[i]) {
+				t.Fatalf("%v: packet %d differs", paths, i)
+			}
+		}
+		m.Close()
 	}
 }

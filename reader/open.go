@@ -436,6 +436,42 @@ func (r *Reader) Next() (Packet, error) {
 	return r.next()
 }
 
+// NextInto is Next writing the packet into *p, which it leaves unchanged
+// on error. The result of Next does not fit in registers together with
+// its error, so the compiler returns it through the stack, and the copy
+// that a caller makes of it stalls on store forwarding (~10 ns a packet);
+// a hot loop gains by passing its own Packet instead.
+func (r *Reader) NextInto(p *Packet) error {
+	if r.err == nil && r.mmPcap {
+		rest := r.mm[r.mmPos:]
+		if len(rest) >= pcapRecLen {
+			o := r.big
+			capLen := o.u32(rest[pcapRecOffCapLen:])
+			n := pcapRecLen + int(capLen)
+			if capLen <= MaxCaptureLength && n <= len(rest) {
+				sec := o.u32(rest[pcapRecOffSec:])
+				frac := int64(o.u32(rest[pcapRecOffFrac:])) * r.fracMul
+				origLen := o.u32(rest[pcapRecOffLen:])
+				if capLen > r.snaplen || capLen > origLen || frac >= 1e9 {
+					r.countAnomalies(capLen, origLen, frac)
+				}
+				r.mmAdvance(n)
+				r.stats.Packets++
+				p.Data = rest[pcapRecLen:n:n]
+				p.Timestamp = int64(sec)*1e9 + frac
+				p.CaptureLength, p.Length = capLen, origLen
+				p.LinkType, p.Interface = r.linkType, 0
+				return nil
+			}
+		}
+	}
+	q, err := r.next()
+	if err == nil {
+		*p = q
+	}
+	return err
+}
+
 // next is Next for everything but the fast path.
 func (r *Reader) next() (Packet, error) {
 	if r.err != nil {
