@@ -102,6 +102,18 @@ func appendFloat(dst []byte, v float64) []byte {
 	return appendShortest(dst, v)
 }
 
+// digits2 holds the two digits of 0..99.
+const digits2 = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
 var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
@@ -128,6 +140,15 @@ func appendIntSlow(dst []byte, v int64) []byte {
 // the leading zeros fall off the end, and keeps the significant ones; that
 // store needs 8 bytes of spare capacity.
 func appendUint(dst []byte, u uint64) []byte {
+	if u < 100 {
+		// Most feature integers (counts, flags, TTLs, the early-flow
+		// sizes' directions) are small: two bytes from a table beat
+		// digits8's multiplications.
+		if u < 10 {
+			return append(dst, byte('0'+u))
+		}
+		return append(dst, digits2[2*u], digits2[2*u+1])
+	}
 	if u >= 1e8 {
 		return appendUintBig(dst, u)
 	}
