@@ -407,35 +407,8 @@ func (r *Reader) readFileHeader() error {
 // Next does not allocate once its buffers have grown to the largest record
 // (the gzip and zstd decoders allocate nothing per packet either).
 func (r *Reader) Next() (Packet, error) {
-	// Fast path: a record of a mapped classic pcap file, wholly inside the
-	// mapping and under the cap: one bounds check, and the record is a
-	// slice of the mapping. Anything unusual (end of file, a length over
-	// the cap or past the end) is left to nextPcap, which reads the same
-	// record again and reports it exactly as the stream path does.
-	if r.err == nil && r.mmPcap {
-		rest := r.mm[r.mmPos:]
-		if len(rest) >= pcapRecLen {
-			o := r.big
-			capLen := o.u32(rest[pcapRecOffCapLen:])
-			n := pcapRecLen + int(capLen)
-			if capLen <= MaxCaptureLength && n <= len(rest) {
-				sec := o.u32(rest[pcapRecOffSec:])
-				frac := int64(o.u32(rest[pcapRecOffFrac:])) * r.fracMul
-				origLen := o.u32(rest[pcapRecOffLen:])
-				if capLen > r.snaplen || capLen > origLen || frac >= 1e9 {
-					r.countAnomalies(capLen, origLen, frac)
-				}
-				r.mmAdvance(n)
-				r.stats.Packets++
-				return Packet{
-					Data:          rest[pcapRecLen:n:n],
-					Timestamp:     int64(sec)*1e9 + frac,
-					CaptureLength: capLen,
-					Length:        origLen,
-					LinkType:      r.linkType,
-				}, nil
-			}
-		}
+	if data, ts, capLen, origLen, ok := r.fastPcap(); ok {
+		return Packet{Data: data, Timestamp: ts, CaptureLength: capLen, Length: origLen, LinkType: r.linkType}, nil
 	}
 	return r.next()
 }
@@ -446,34 +419,47 @@ func (r *Reader) Next() (Packet, error) {
 // that a caller makes of it stalls on store forwarding (~10 ns a packet);
 // a hot loop gains by passing its own Packet instead.
 func (r *Reader) NextInto(p *Packet) error {
-	if r.err == nil && r.mmPcap {
-		rest := r.mm[r.mmPos:]
-		if len(rest) >= pcapRecLen {
-			o := r.big
-			capLen := o.u32(rest[pcapRecOffCapLen:])
-			n := pcapRecLen + int(capLen)
-			if capLen <= MaxCaptureLength && n <= len(rest) {
-				sec := o.u32(rest[pcapRecOffSec:])
-				frac := int64(o.u32(rest[pcapRecOffFrac:])) * r.fracMul
-				origLen := o.u32(rest[pcapRecOffLen:])
-				if capLen > r.snaplen || capLen > origLen || frac >= 1e9 {
-					r.countAnomalies(capLen, origLen, frac)
-				}
-				r.mmAdvance(n)
-				r.stats.Packets++
-				p.Data = rest[pcapRecLen:n:n]
-				p.Timestamp = int64(sec)*1e9 + frac
-				p.CaptureLength, p.Length = capLen, origLen
-				p.LinkType, p.Interface = r.linkType, 0
-				return nil
-			}
-		}
+	if data, ts, capLen, origLen, ok := r.fastPcap(); ok {
+		p.Data, p.Timestamp, p.CaptureLength, p.Length = data, ts, capLen, origLen
+		p.LinkType, p.Interface = r.linkType, 0
+		return nil
 	}
 	q, err := r.next()
 	if err == nil {
 		*p = q
 	}
 	return err
+}
+
+// fastPcap is the fast path of Next and NextInto: a record of a mapped
+// classic pcap file, wholly inside the mapping and under the cap: one
+// bounds check, and the record is a slice of the mapping. Anything
+// unusual (end of file, a length over the cap or past the end) gives ok
+// false and is left to nextPcap, which reads the same record again and
+// reports it exactly as the stream path does.
+func (r *Reader) fastPcap() (data []byte, ts int64, capLen, origLen uint32, ok bool) {
+	if r.err != nil || !r.mmPcap {
+		return
+	}
+	rest := r.mm[r.mmPos:]
+	if len(rest) < pcapRecLen {
+		return
+	}
+	o := r.big
+	capLen = o.u32(rest[pcapRecOffCapLen:])
+	n := pcapRecLen + int(capLen)
+	if capLen > MaxCaptureLength || n > len(rest) {
+		return
+	}
+	sec := o.u32(rest[pcapRecOffSec:])
+	frac := int64(o.u32(rest[pcapRecOffFrac:])) * r.fracMul
+	origLen = o.u32(rest[pcapRecOffLen:])
+	if capLen > r.snaplen || capLen > origLen || frac >= 1e9 {
+		r.countAnomalies(capLen, origLen, frac)
+	}
+	r.mmAdvance(n)
+	r.stats.Packets++
+	return rest[pcapRecLen:n:n], int64(sec)*1e9 + frac, capLen, origLen, true
 }
 
 // next is Next for everything but the fast path.
