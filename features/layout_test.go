@@ -32,3 +32,31 @@ func TestFlowLayout(t *testing.T) {
 		t.Errorf("Fwd at offset %d: the per-flow header grew past 3 cache lines", off)
 	}
 }
+
+// TestItemLayout guards the layout of a batch item (see Item and
+// decode.Packet): 256 bytes, so that items in a page-aligned batch start on
+// a cache line, and every field the table reads for an ordinary packet
+// within the first two lines; fragment details and tunnels after them.
+func TestItemLayout(t *testing.T) {
+	var it Item
+	if s := unsafe.Sizeof(it); s != 256 {
+		t.Errorf("sizeof(Item) = %d, want 256", s)
+	}
+	p := unsafe.Offsetof(it.P)
+	hot := map[string]uintptr{
+		"TS": unsafe.Offsetof(it.TS), "Wire": unsafe.Offsetof(it.Wire),
+		"Status": p + unsafe.Offsetof(it.P.Status), "IPVersion": p + unsafe.Offsetof(it.P.IPVersion),
+		"Src": p + unsafe.Offsetof(it.P.Src), "Dst": p + unsafe.Offsetof(it.P.Dst),
+		"PayloadLen": p + unsafe.Offsetof(it.P.PayloadLen), "TCPAck": p + unsafe.Offsetof(it.P.TCPAck),
+		"ICMPID": p + unsafe.Offsetof(it.P.ICMPID), "Encap": p + unsafe.Offsetof(it.P.Encap),
+		"VLANs": p + unsafe.Offsetof(it.P.VLANs), "NumVLANs": p + unsafe.Offsetof(it.P.NumVLANs),
+	}
+	for name, off := range hot {
+		if off >= 128 {
+			t.Errorf("%s at offset %d of the item, past its first two cache lines", name, off)
+		}
+	}
+	if off := p + unsafe.Offsetof(it.P.Tunnel); off < 128 {
+		t.Errorf("Tunnel at offset %d of the item, inside the hot part", off)
+	}
+}

@@ -74,11 +74,12 @@ type Tunnel struct {
 // Packet is the decoded summary of one frame. Decode resets every field, so a
 // Packet reused across frames never keeps stale values.
 type Packet struct {
-	// The fields are grouped for the flow table, which reads this summary
+	// The fields are ordered for the flow table, which reads this summary
 	// on another core than the one that decoded it: what it reads for
-	// every packet comes first, in 97 bytes (two cache lines of an
-	// engine batch item); fragment details and the tunnels, which it
-	// reads only for fragments and tunnelled packets, come last.
+	// every packet comes first, in 97 bytes (the first two cache lines of
+	// an engine batch item, features.TestItemLayout); fragment details
+	// and the tunnels, which it reads only for fragments and tunnelled
+	// packets, come last.
 
 	Status Status // OK, or why decoding stopped
 
@@ -119,8 +120,8 @@ type Packet struct {
 	// and InnerStatus says why the inner packet was given up.
 	InnerStatus   Status
 	EtherType     uint16 // EtherType of the network layer (0x0800, 0x86dd, ...), 0 if none
-	MoreFragments bool   // (Fragment)
-	FragID        uint32 // (Fragment)
+	MoreFragments bool   // the IPv4 MF flag or the IPv6 fragment header's M flag
+	FragID        uint32 // IPv4 identification or the IPv6 fragment header's id
 
 	Tunnel Tunnel // outermost tunnel layer
 	// InnerTunnel is the innermost tunnel layer when tunnels nest (VXLAN in
