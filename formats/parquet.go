@@ -177,12 +177,20 @@ var parquetZstd = &zstd.Codec{Level: zstd.SpeedFastest}
 type ParquetWriter struct {
 	w      *parquet.Writer
 	s      *features.Schema
-	rows   []parquet.Row
-	vals   []parquet.Value // backing array of rows
-	arena  []byte          // bytes of the batch's strings, valid until WriteRows returns
-	spans  []span          // where each string value lies in arena
+	batch  *ParquetRows // Write's
 	err    error
 	closed bool
+}
+
+// ParquetRows is a batch of flows made into Parquet rows by
+// ParquetWriter.PrepareRows, for WriteRows. Its values point into its own
+// arena of string bytes, so it is reused only once WriteRows returns.
+type ParquetRows struct {
+	rows  []parquet.Row
+	vals  []parquet.Value // backing array of rows
+	arena []byte          // bytes of the strings
+	spans []span          // where each string value lies in arena
+	n     int             // rows in use
 }
 
 type span struct{ off, n int32 }
@@ -215,17 +223,49 @@ func NewParquetWriter(w io.Writer, s *features.Schema, opts ParquetOptions) (Flo
 	if err != nil {
 		return nil, fmt.Errorf("formats: parquet writer config: %w", err)
 	}
-	n := len(s.Columns)
-	p := &ParquetWriter{
-		w:    parquet.NewWriter(w, cfg),
-		s:    s,
-		rows: make([]parquet.Row, parquetBatch),
-		vals: make([]parquet.Value, parquetBatch*n),
+	return &ParquetWriter{w: parquet.NewWriter(w, cfg), s: s}, nil
+}
+
+// grow makes room for k rows of the schema's columns, emptying r.
+func (r *ParquetRows) grow(k, cols int) {
+	r.n, r.arena, r.spans = 0, r.arena[:0], r.spans[:0]
+	if len(r.rows) >= k && (k == 0 || len(r.rows[0]) == cols) {
+		return
 	}
-	for i := range p.rows {
-		p.rows[i] = p.vals[i*n : (i+1)*n : (i+1)*n]
+	r.rows = make([]parquet.Row, k)
+	r.vals = make([]parquet.Value, k*cols)
+	for i := range r.rows {
+		r.rows[i] = r.vals[i*cols : (i+1)*cols : (i+1)*cols]
 	}
-	return p, nil
+}
+
+// PrepareRows makes the rows of flows, reusing prev (nil: a new batch)
+// once the WriteRows of prev has returned. It reads only the schema and
+// the flows, so it is safe for concurrent use, also beside WriteRows: the
+// engine prepares rows on whichever core has time (engine.RunBatches).
+func (p *ParquetWriter) PrepareRows(prev *ParquetRows, flows []features.Flow) *ParquetRows {
+	r := prev
+	if r == nil {
+		r = new(ParquetRows)
+	}
+	r.grow(len(flows), len(p.s.Columns))
+	for i := range flows {
+		p.fillRow(r, i, &flows[i])
+	}
+	r.n = len(flows)
+	p.fixStrings(r)
+	return r
+}
+
+// WriteRows writes rows made by PrepareRows, in order.
+func (p *ParquetWriter) WriteRows(r *ParquetRows) error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.closed {
+		return ErrClosed
+	}
+	return p.writeRows(r)
 }
 
 // Write converts flows into rows and hands them to parquet-go in batches.
@@ -237,18 +277,26 @@ func (p *ParquetWriter) Write(flows []*features.Flow) error {
 	if p.closed {
 		return ErrClosed
 	}
+	if p.batch == nil {
+		p.batch = new(ParquetRows)
+	}
+	r := p.batch
 	for len(flows) > 0 {
 		k := min(len(flows), parquetBatch)
+		r.grow(parquetBatch, len(p.s.Columns))
 		for i, f := range flows[:k] {
 			if f == nil {
-				if err := p.writeRows(i); err != nil {
+				p.fixStrings(r)
+				if err := p.writeRows(r); err != nil {
 					return err
 				}
 				return ErrNilFlow
 			}
-			p.fillRow(i, f)
+			p.fillRow(r, i, f)
+			r.n = i + 1
 		}
-		if err := p.writeRows(k); err != nil {
+		p.fixStrings(r)
+		if err := p.writeRows(r); err != nil {
 			return err
 		}
 		flows = flows[k:]
@@ -256,11 +304,11 @@ func (p *ParquetWriter) Write(flows []*features.Flow) error {
 	return nil
 }
 
-// fillRow sets the values of row i from f. String and address bytes go to
-// the arena first; fixStrings points the values at them once the arena has
-// stopped growing.
-func (p *ParquetWriter) fillRow(i int, f *features.Flow) {
-	row := p.rows[i]
+// fillRow sets the values of row i of r from f. String and address bytes
+// go to the arena first; fixStrings points the values at them once the
+// arena has stopped growing.
+func (p *ParquetWriter) fillRow(r *ParquetRows, i int, f *features.Flow) {
+	row := r.rows[i]
 	cols := p.s.Columns
 	for c := range cols {
 		col := &cols[c]
@@ -275,15 +323,15 @@ func (p *ParquetWriter) fillRow(i int, f *features.Flow) {
 				v = parquet.DoubleValue(x).Level(0, 1, c)
 			}
 		case features.KindString:
-			off := len(p.arena)
-			p.arena = col.String(p.arena, f)
-			p.spans = append(p.spans, span{int32(off), int32(len(p.arena) - off)})
+			off := len(r.arena)
+			r.arena = col.String(r.arena, f)
+			r.spans = append(r.spans, span{int32(off), int32(len(r.arena) - off)})
 			v = parquet.ByteArrayValue(nil).Level(0, 0, c) // bytes set by fixStrings
 		case features.KindAddr:
 			if a := col.Addr(f); a.IsValid() {
-				off := len(p.arena)
-				p.arena = a.AppendTo(p.arena)
-				p.spans = append(p.spans, span{int32(off), int32(len(p.arena) - off)})
+				off := len(r.arena)
+				r.arena = a.AppendTo(r.arena)
+				r.spans = append(r.spans, span{int32(off), int32(len(r.arena) - off)})
 				v = parquet.ByteArrayValue(nil).Level(0, 1, c)
 			} else {
 				v = parquet.NullValue().Level(0, 0, c)
@@ -293,35 +341,38 @@ func (p *ParquetWriter) fillRow(i int, f *features.Flow) {
 	}
 }
 
-// writeRows points the string values of the first k rows into the arena and
-// writes them.
-func (p *ParquetWriter) writeRows(k int) error {
-	if k == 0 {
-		return nil
+// fixStrings points the string values of r's rows into its arena, which
+// has stopped growing.
+func (p *ParquetWriter) fixStrings(r *ParquetRows) {
+	if len(r.spans) == 0 {
+		return
 	}
-	if len(p.spans) > 0 {
-		j := 0
-		cols := p.s.Columns
-		for i := 0; i < k; i++ {
-			row := p.rows[i]
-			for c := range cols {
-				kind := cols[c].Kind
-				if kind != features.KindString && !(kind == features.KindAddr && !row[c].IsNull()) {
-					continue
-				}
-				sp := p.spans[j]
-				j++
-				def := 0
-				if kind == features.KindAddr {
-					def = 1
-				}
-				row[c] = parquet.ByteArrayValue(p.arena[sp.off:sp.off+sp.n:sp.off+sp.n]).Level(0, def, c)
+	j := 0
+	cols := p.s.Columns
+	for i := 0; i < r.n; i++ {
+		row := r.rows[i]
+		for c := range cols {
+			kind := cols[c].Kind
+			if kind != features.KindString && !(kind == features.KindAddr && !row[c].IsNull()) {
+				continue
 			}
+			sp := r.spans[j]
+			j++
+			def := 0
+			if kind == features.KindAddr {
+				def = 1
+			}
+			row[c] = parquet.ByteArrayValue(r.arena[sp.off:sp.off+sp.n:sp.off+sp.n]).Level(0, def, c)
 		}
 	}
-	_, err := p.w.WriteRows(p.rows[:k])
-	p.arena = p.arena[:0]
-	p.spans = p.spans[:0]
+}
+
+// writeRows writes r's rows.
+func (p *ParquetWriter) writeRows(r *ParquetRows) error {
+	if r.n == 0 {
+		return nil
+	}
+	_, err := p.w.WriteRows(r.rows[:r.n])
 	if err != nil {
 		p.err = err
 	}

@@ -318,3 +318,64 @@ func TestNewFlowWriterParquetToFile(t *testing.T) {
 	}
 	checkParquetFrame(t, b)
 }
+
+// TestParquetPrepareRows: rows made by PrepareRows (on other goroutines, in
+// batches of several sizes, reusing their ParquetRows) and written with
+// WriteRows read back exactly as the rows Write writes.
+func TestParquetPrepareRows(t *testing.T) {
+	s := testSchema()
+	ptrs := testFlows(300)
+	flows := make([]features.Flow, len(ptrs))
+	for i, f := range ptrs {
+		flows[i] = *f
+	}
+	opts := ParquetOptions{MaxRowsPerRowGroup: 64} // readAllRows checks it
+	want := writeParquet(t, s, ptrs, opts, 256)
+
+	var out bytes.Buffer
+	fw, err := NewParquetWriter(&out, s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := fw.(*ParquetWriter)
+	var spare [2]*ParquetRows
+	sizes := []int{64, 1, 0, 100, 64, 7}
+	for i, k := 0, 0; i < len(flows); k++ {
+		n := min(sizes[k%len(sizes)], len(flows)-i)
+		done := make(chan *ParquetRows)
+		go func(prev *ParquetRows, batch []features.Flow) { done <- w.PrepareRows(prev, batch) }(spare[k%2], flows[i:i+n])
+		r := <-done
+		if r.n != n {
+			t.Fatalf("batch of %d flows: %d rows", n, r.n)
+		}
+		if err := w.WriteRows(r); err != nil {
+			t.Fatal(err)
+		}
+		spare[k%2] = r
+		i += n
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := out.Bytes()
+	checkParquetFrame(t, got)
+	open := func(b []byte) *parquet.File {
+		f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	wr, gr := readAllRows(t, open(want)), readAllRows(t, open(got))
+	if len(gr) != len(wr) {
+		t.Fatalf("%d rows, Write wrote %d", len(gr), len(wr))
+	}
+	for i := range wr {
+		if !gr[i].Equal(wr[i]) {
+			t.Fatalf("row %d differs from Write's:\n%v\n%v", i, gr[i], wr[i])
+		}
+	}
+	if err := w.WriteRows(&ParquetRows{}); !errors.Is(err, ErrClosed) {
+		t.Errorf("WriteRows after Close: %v, want ErrClosed", err)
+	}
+}

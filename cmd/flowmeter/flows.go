@@ -222,6 +222,16 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if tw, ok := w.(formats.TextWriter); ok {
 		// CSV and JSON lines: lines are made on whichever core has time.
 		st, runErr = engine.RunText(ctx, src, cfg, engine.Text{Encode: tw.AppendRecords, Write: tw.WriteRecords}, prog)
+	} else if pw, ok := w.(*formats.ParquetWriter); ok {
+		// Parquet: rows too; parquet-go encodes and compresses them as
+		// they are written.
+		st, runErr = engine.RunBatches(ctx, src, cfg, engine.Batches{
+			Prepare: func(prev any, flows []features.Flow) any {
+				r, _ := prev.(*formats.ParquetRows)
+				return pw.PrepareRows(r, flows)
+			},
+			Write: func(rows any) error { return pw.WriteRows(rows.(*formats.ParquetRows)) },
+		}, prog)
 	} else {
 		batcher := engine.NewBatcher(256, w.Write)
 		st, runErr = engine.Run(ctx, src, cfg, batcher.Emit, prog)

@@ -76,14 +76,42 @@ type Text struct {
 	Write func(text []byte) error
 }
 
-// RunText is Run for a text output: the flows are encoded in batches, by
-// the flow table's goroutine when it waits for packets and by the reading
-// goroutine otherwise, so that the encoding work goes to whichever core
-// has time. The first Write error stops reading and is returned.
+// RunText is RunBatches for a text output: Encode is Prepare.
 func RunText(ctx context.Context, src reader.Source, cfg Config, out Text, prog *Progress) (Stats, error) {
+	return RunBatches(ctx, src, cfg, Batches{
+		Prepare: func(prev any, flows []features.Flow) any {
+			b, _ := prev.(*[]byte) // a pointer: no allocation per batch
+			if b == nil {
+				b = new([]byte)
+			}
+			*b = out.Encode((*b)[:0], flows)
+			return b
+		},
+		Write: func(text any) error { return out.Write(*text.(*[]byte)) },
+	}, prog)
+}
+
+// Batches is an ordered output whose records are made in batches apart
+// from writing them: the lines of CSV and JSON lines, the rows of Parquet.
+type Batches struct {
+	// Prepare makes the output of flows, reusing prev (what it returned
+	// for an earlier batch, whose Write has returned; nil at first). It
+	// may run on any goroutine of the run, concurrently with itself.
+	Prepare func(prev any, flows []features.Flow) any
+	// Write takes what Prepare made, in the order the flows ended, on the
+	// goroutine that called RunBatches.
+	Write func(prepared any) error
+}
+
+// RunBatches is Run for an output in batches: the flows are prepared in
+// batches by the flow table's goroutine when it waits for packets and by
+// the reading goroutine otherwise, so that the work goes to whichever
+// core has time, and written in order. The first Write error stops
+// reading and is returned.
+func RunBatches(ctx context.Context, src reader.Source, cfg Config, out Batches, prog *Progress) (Stats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s := &sink{text: &out, cancel: cancel}
+	s := &sink{batches: &out, cancel: cancel}
 	st, err := run(ctx, src, cfg, s, prog)
 	if s.err != nil {
 		return st, s.err
@@ -91,20 +119,20 @@ func RunText(ctx context.Context, src reader.Source, cfg Config, out Text, prog 
 	return st, err
 }
 
-// sink is where a run's ended flows go: emit, or encoded text.
+// sink is where a run's ended flows go: emit, or prepared batches.
 type sink struct {
-	emit   func(*features.Flow)
-	text   *Text
-	err    error // first Write error
-	cancel func()
+	emit    func(*features.Flow)
+	batches *Batches
+	err     error // first Write error
+	cancel  func()
 }
 
 // flowBatch carries ended flows from a table to the reading goroutine,
-// with their text once encoded.
+// with their output once prepared.
 type flowBatch struct {
-	flows   []features.Flow
-	text    []byte
-	encoded bool
+	flows    []features.Flow
+	prepared any
+	ready    bool // prepared is the output of flows
 }
 
 const flowBatchSize = 64
@@ -115,18 +143,18 @@ func newFlowBatch() *flowBatch {
 	return fb
 }
 
-// encode makes the batch's text, once.
+// encode prepares the batch's output, once.
 func (s *sink) encode(fb *flowBatch) {
-	if s.text != nil && !fb.encoded {
-		fb.text = s.text.Encode(fb.text[:0], fb.flows)
-		fb.encoded = true
+	if s.batches != nil && !fb.ready {
+		fb.prepared = s.batches.Prepare(fb.prepared, fb.flows)
+		fb.ready = true
 	}
 }
 
 // deliver hands the batch's flows to the output.
 func (s *sink) deliver(fb *flowBatch, prog *Progress) {
 	prog.Flows.Add(int64(len(fb.flows)))
-	if s.text == nil {
+	if s.batches == nil {
 		for i := range fb.flows {
 			s.emit(&fb.flows[i])
 		}
@@ -136,7 +164,7 @@ func (s *sink) deliver(fb *flowBatch, prog *Progress) {
 		return
 	}
 	s.encode(fb)
-	if s.err = s.text.Write(fb.text); s.err != nil {
+	if s.err = s.batches.Write(fb.prepared); s.err != nil {
 		s.cancel()
 	}
 }
@@ -151,12 +179,12 @@ func run(ctx context.Context, src reader.Source, cfg Config, s *sink, prog *Prog
 		return runSharded(ctx, src, cfg, s, prog)
 	}
 	st := Stats{Unsupported: map[uint32]int64{}}
-	var fb *flowBatch // text outputs: flows waiting to be encoded together
-	if s.text != nil {
+	var fb *flowBatch // batched outputs: flows waiting to be prepared together
+	if s.batches != nil {
 		fb = newFlowBatch()
 	}
 	t := features.NewTable(cfg.Flow, func(f *features.Flow) {
-		if s.text == nil {
+		if s.batches == nil {
 			prog.Flows.Add(1)
 			s.emit(f)
 			return
@@ -164,7 +192,7 @@ func run(ctx context.Context, src reader.Source, cfg Config, s *sink, prog *Prog
 		fb.flows = append(fb.flows, *f)
 		if len(fb.flows) == cap(fb.flows) {
 			s.deliver(fb, prog)
-			fb.flows, fb.encoded = fb.flows[:0], false
+			fb.flows, fb.ready = fb.flows[:0], false
 		}
 	})
 	if cfg.Unbatched {
@@ -357,7 +385,7 @@ func runSharded(ctx context.Context, src reader.Source, cfg Config, s *sink, pro
 					}
 					select {
 					case fb = <-freeFlows:
-						fb.flows, fb.encoded = fb.flows[:0], false
+						fb.flows, fb.ready = fb.flows[:0], false
 					default:
 						fb = newFlowBatch()
 					}
