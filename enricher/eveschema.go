@@ -9,7 +9,6 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/flowmeter/flowmeter/formats/eve"
 	"github.com/flowmeter/flowmeter/formats/zeek"
 )
 
@@ -254,11 +253,7 @@ func (in *eveInfer) finish() *EveSchema {
 // column. Lines the eve reader rejects are skipped. It streams: memory is
 // the schema plus one line; it allocates per line (gjson) and per new key.
 func InferEveSchema(r io.Reader, opt EveSchemaOptions) (*EveSchema, error) {
-	br, err := decompress(r)
-	if err != nil {
-		return nil, err
-	}
-	er, err := eve.NewReader(br)
+	er, err := openEveReader(r)
 	if err != nil {
 		return nil, err
 	}

@@ -123,15 +123,20 @@ func OpenZeek(r io.Reader) (Source, error) {
 
 // OpenEve returns a Source for a Suricata eve.json log, plain or gzip.
 func OpenEve(r io.Reader) (Source, error) {
-	br, err := decompress(r)
-	if err != nil {
-		return nil, err
-	}
-	er, err := eve.NewReader(br)
+	er, err := openEveReader(r)
 	if err != nil {
 		return nil, err
 	}
 	return &eveSource{r: er}, nil
+}
+
+// openEveReader returns an eve.Reader of r, plain or gzip.
+func openEveReader(r io.Reader) (*eve.Reader, error) {
+	br, err := decompress(r)
+	if err != nil {
+		return nil, err
+	}
+	return eve.NewReader(br)
 }
 
 // ---- Zeek TSV ----
